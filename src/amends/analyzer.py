@@ -1,0 +1,105 @@
+"""``analyze``: one reply (and the customer's message, when known) in, one ``Report`` out.
+
+Pure and offline: the rules, lexicons and weights are package data, loaded once per
+configuration and shared by every call.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .document import Normaliser
+from .engine import Engine
+from .model import COMPONENTS, LABELS, Config, Finding, Report
+from .rules import Lexicons, Rule, load_lexicons, load_rules, select_rules
+from .score import Weights, load_weights
+from .situation import SituationModel, load_situation
+
+MAX_CHARS = 1_000_000
+
+
+class Analyzer:
+    """Everything ``analyze`` needs, built once: compiled rules, the keyword automaton, weights."""
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        rules: list[Rule] | None = None,
+        lexicons: Lexicons | None = None,
+        weights: Weights | None = None,
+    ):
+        self.config = config or Config()
+        self.lexicons = lexicons or load_lexicons()
+        self.all_rules = rules if rules is not None else load_rules(lexicons=self.lexicons)
+        self.rules = select_rules(self.all_rules, self.config.select, self.config.ignore)
+        negator = re.compile(self.lexicons.expand("{negator}", "lexicons"))
+        self.engine = Engine(self.rules, negator)
+        self.normalise = Normaliser(self.lexicons.spellings)
+        self.situation: SituationModel = load_situation(self.lexicons, negator)
+        self.weights = weights or load_weights()
+
+    def analyze(self, text: str, customer: str | None = None) -> Report:
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a string, not {type(text).__name__}")
+        if customer is not None and not isinstance(customer, str):
+            raise TypeError(f"customer must be a string or None, not {type(customer).__name__}")
+        if len(text) > MAX_CHARS:
+            raise ValueError(
+                f"text is {len(text):,} characters; amends analyses replies of up to "
+                f"{MAX_CHARS:,} characters"
+            )
+        doc = self.normalise(text)
+        found = self.engine.detect(doc)
+        found += self.engine.count_checks(doc, found)
+        present = {f.label for f in found}
+        customer_doc = self.normalise(customer[:MAX_CHARS]) if customer else None
+        situation = self.situation.infer(doc, customer_doc, present)
+        if not situation.failure and present & _APOLOGY_SIGNS:
+            situation = _with_failure(situation)
+        labels = tuple(label for label in LABELS if label in present)
+        expected = self.weights.expected_for(situation)
+        missing = tuple(c for c in COMPONENTS if c in expected and c not in present)
+        found += self.engine.missing_checks(present, expected)
+        score, quality, breakdown = self.weights.score(found, labels, situation)
+        return Report(
+            text=text,
+            findings=tuple(sorted(found, key=_order)),
+            labels=labels,
+            missing=missing,
+            score=score,
+            quality=quality,
+            breakdown=breakdown,
+            situation=situation,
+            customer=customer,
+        )
+
+
+# An agent who apologised, or made an apology's mistakes, judged that something went wrong.
+_APOLOGY_SIGNS = {"apology", "acknowledge", "vague_apology", "conditional_apology", "over_apology"}
+
+
+def _with_failure(situation):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    return replace(situation, failure=True)
+
+
+def _order(f: Finding) -> tuple[int, int, str]:
+    if f.start is None:
+        return (1, 0, f.code)
+    return (0, f.start, f.code)
+
+
+@lru_cache(maxsize=8)
+def get_analyzer(config: Config | None = None) -> Analyzer:
+    return Analyzer(config)
+
+
+def analyze(text: str, customer: str | None = None, config: Config | None = None) -> Report:
+    """Find the apology components and mistakes in ``text``, score it, and say what is missing.
+
+    ``customer`` is the message the reply answers; it informs the situation (cause, wait,
+    whether an apology was due). ``config`` selects or ignores rules by code, prefix or name.
+    """
+    return get_analyzer(config).analyze(text, customer)

@@ -1,0 +1,204 @@
+"""A text prepared for matching.
+
+Rules match a *normalised* copy of the text: lower case, straight quotes, HTML entities decoded,
+links and @handles replaced by placeholders, signatures and thread counters ("^JA", "-Becky",
+"1/2") dropped, informal and British spellings mapped to one form ("u" -> "you",
+"apologise" -> "apologize"). An offset map takes every span found in that copy back to the
+original text, so findings always slice the words the user wrote.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
+
+LINK = "<link>"
+HANDLE = "<user>"
+
+# Same-length character substitutions: no offset bookkeeping needed.
+_SAME_LENGTH = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+        "\u2013": "-", "\u2014": "-", "\u2212": "-",
+        "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": " ",
+    }
+)
+
+_LINK_RE = r"(?P<link>(?:https?://|www\.)\S+)"
+_HANDLE_RE = r"(?P<handle>(?<![\w@])@\w{1,30})"
+_ENTITY_RE = r"(?P<entity>&(?:[a-z]{2,6}|#\d{1,6}|#x[0-9a-f]{1,5});)"
+# A trailing signature or thread counter: "^JA", "*TMT", "-Becky", "- Kirsty", "~ Shaun", "2/2".
+# Searched in the last few characters only, so a long text cannot make it backtrack.
+_SIGNATURE = re.compile(
+    r"(?:\s*(?:[\^*~]\s?[a-z][a-z.\-]{0,15}|(?<=\s)[-~]\s?[a-z][a-z.]{1,15}|\d/\d))+[\s.!]*\Z"
+)
+_SIGNATURE_TAIL = 48
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s|\Z)|\n+|(?<=\S)\s+-\s+(?=\S)")
+_CLAUSE_BREAK = re.compile(r"[,;:()]|\s-\s|\bbut\b|\bhowever\b|\bthough\b|\bso\b|\bwhich\b")
+_DOUBLE_QUOTED = re.compile(r'"[^"\n]{1,300}"')
+_SINGLE_QUOTED = re.compile(r"(?<![\w'])'(?=[^\s'])[^\n]{1,300}?(?<=[^\s])'(?![\w])")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+class Normaliser:
+    """Builds the normalised copy of a text and its offset map. Spellings come from data."""
+
+    def __init__(self, spellings: Mapping[str, str]):
+        self.spellings = dict(spellings)
+        words = sorted(self.spellings, key=len, reverse=True)
+        spelling = (
+            r"(?P<word>(?<![\w'])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w']))"
+            if words
+            else r"(?P<word>(?!))"
+        )
+        self._pattern = re.compile(
+            "|".join([_LINK_RE, _HANDLE_RE, _ENTITY_RE, spelling])
+        )
+
+    def __call__(self, original: str) -> Document:
+        low = original.lower()
+        if len(low) != len(original):  # a few characters lower-case to two code points
+            low = "".join(c.lower()[:1] or c for c in original)
+        low = low.translate(_SAME_LENGTH)
+        pieces: list[str] = []
+        # Replaced stretches: (normalised start, normalised end, original start, original end).
+        segments: list[tuple[int, int, int, int]] = []
+        last = 0
+        out_len = 0
+        signature = _SIGNATURE.search(low, max(0, len(low) - _SIGNATURE_TAIL))
+        stop = signature.start() if signature else len(low)
+        for m in self._pattern.finditer(low, 0, stop):
+            kind = m.lastgroup
+            group = m.group()
+            if kind == "link":
+                replacement = LINK
+            elif kind == "handle":
+                replacement = HANDLE
+            elif kind == "entity":
+                replacement = html.unescape(group)
+                if replacement == group:
+                    continue
+            else:
+                replacement = self.spellings[group]
+            start, end = m.span()
+            pieces.append(low[last:start])
+            out_len += start - last
+            pieces.append(replacement)
+            segments.append((out_len, out_len + len(replacement), start, end))
+            out_len += len(replacement)
+            last = end
+        if signature:
+            pieces.append(low[last:stop])
+            segments.append((out_len + stop - last, out_len + stop - last, stop, len(low)))
+            last = len(low)
+        if not segments:
+            return Document(original, low, ())
+        pieces.append(low[last:])
+        return Document(original, "".join(pieces), tuple(segments))
+
+
+class Document:
+    """The original text, its normalised copy, and its sentences (as normalised offsets)."""
+
+    __slots__ = (
+        "_clauses",
+        "_nstarts",
+        "_quotes",
+        "_segments",
+        "original",
+        "sentence_ends",
+        "sentence_starts",
+        "text",
+    )
+
+    def __init__(self, original: str, text: str, segments: tuple[tuple[int, int, int, int], ...]):
+        self.original = original
+        self.text = text
+        self._segments = segments
+        self._nstarts = [s[0] for s in segments]
+        starts = [0]
+        ends = []
+        for m in _SENTENCE_END.finditer(text):
+            ends.append(m.end())
+            starts.append(m.end())
+        ends.append(len(text))
+        self.sentence_starts = starts
+        self.sentence_ends = ends
+        self._quotes: list[tuple[int, int]] | None = None
+        self._clauses: dict[int, list[int]] = {}
+
+    # -- offsets -------------------------------------------------------------------------
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a normalised span to the original text."""
+        if not self._segments:
+            return start, end
+        return self._map_start(start), self._map_end(end)
+
+    def _map_start(self, pos: int) -> int:
+        i = bisect_right(self._nstarts, pos) - 1
+        if i < 0:
+            return pos
+        nstart, nend, ostart, oend = self._segments[i]
+        if pos < nend or (pos == nend == nstart):
+            return ostart
+        return pos + (oend - nend)
+
+    def _map_end(self, pos: int) -> int:
+        i = bisect_left(self._nstarts, pos) - 1
+        if i < 0:
+            return pos
+        nstart, nend, ostart, oend = self._segments[i]
+        if pos <= nend:
+            return oend
+        return pos + (oend - nend)
+
+    def span_text(self, start: int, end: int) -> tuple[int, int, str]:
+        """The original offsets and words behind a normalised span, trimmed of blanks."""
+        ostart, oend = self.to_original(start, end)
+        while ostart < oend and self.original[ostart].isspace():
+            ostart += 1
+        while oend > ostart and self.original[oend - 1].isspace():
+            oend -= 1
+        return ostart, oend, self.original[ostart:oend]
+
+    # -- structure -----------------------------------------------------------------------
+    def sentence_at(self, pos: int) -> tuple[int, int]:
+        i = bisect_right(self.sentence_starts, pos) - 1
+        i = max(0, min(i, len(self.sentence_ends) - 1))
+        return self.sentence_starts[i], self.sentence_ends[i]
+
+    def sentences(self) -> list[tuple[int, int]]:
+        return [
+            (s, e)
+            for s, e in zip(self.sentence_starts, self.sentence_ends, strict=True)
+            if self.text[s:e].strip()
+        ]
+
+    def is_question(self, pos: int) -> bool:
+        start, end = self.sentence_at(pos)
+        return self.text[start:end].rstrip(" \"')]").endswith("?")
+
+    def clause_start(self, pos: int) -> int:
+        """Where the clause holding ``pos`` begins (a comma, "but", a dash or the sentence)."""
+        start, _ = self.sentence_at(pos)
+        begin = start
+        for m in _CLAUSE_BREAK.finditer(self.text, start, pos):
+            begin = m.end()
+        return begin
+
+    def in_quotes(self, start: int, end: int) -> bool:
+        if self._quotes is None:
+            found: list[tuple[int, int]] = []
+            if '"' in self.text:
+                found.extend(m.span() for m in _DOUBLE_QUOTED.finditer(self.text))
+            if "'" in self.text:
+                found.extend(m.span() for m in _SINGLE_QUOTED.finditer(self.text))
+            self._quotes = found
+        return any(qs < start and end < qe for qs, qe in self._quotes)
+
+    def word_count(self) -> int:
+        text = self.text.replace(LINK, " ").replace(HANDLE, " ")
+        return sum(1 for _ in _WORD.finditer(text))

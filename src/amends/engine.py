@@ -1,0 +1,192 @@
+"""The generic engine: run detector rules over a document, then check rules over their findings.
+
+The engine knows a handful of rule behaviours (patterns, exceptions, sentence conditions,
+negation, questions, quotes, counts); everything about apologies lives in the rule data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .document import Document
+from .model import Finding
+from .prefilter import Prefilter
+from .rules import Rule
+
+
+class _Fields(dict[str, str]):
+    """Format fields for messages: ``{match}`` and friends; unknown fields stay as written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render(template: str, match: str) -> str:
+    return template.format_map(_Fields(match=match))
+
+
+class Engine:
+    def __init__(self, rules: Sequence[Rule], negator: re.Pattern[str]):
+        self.detectors = [r for r in rules if not r.is_check]
+        self.checks = [r for r in rules if r.is_check]
+        self.negator = negator
+        self.prefilter = Prefilter(
+            [[] if r.on_original else [p.pattern for p in r.compiled] for r in self.detectors]
+        )
+
+    # -- detectors ---------------------------------------------------------------------------
+    def detect(self, doc: Document) -> list[Finding]:
+        found: list[Finding] = []
+        words = -1
+        for index in sorted(self.prefilter.candidates(doc.text)):
+            rule = self.detectors[index]
+            if rule.min_words or rule.max_words:
+                if words < 0:
+                    words = doc.word_count()
+                if words < rule.min_words or (rule.max_words and words > rule.max_words):
+                    continue
+            for start, end in self._spans(rule, doc):
+                found.append(self._finding(rule, doc, start, end))
+        return _dedupe(found)
+
+    def _spans(self, rule: Rule, doc: Document) -> list[tuple[int, int]]:
+        if rule.on_original:
+            return self._original_spans(rule, doc)
+        text = doc.text
+        spans: list[tuple[int, int]] = []
+        for pattern in rule.compiled:
+            has_hit = "hit" in pattern.groupindex
+            for m in pattern.finditer(text):
+                start, end = m.span("hit") if has_hit and m.group("hit") is not None else m.span()
+                if start == end or not self._keeps(rule, doc, start, end):
+                    continue
+                spans.append((start, end))
+        return spans
+
+    def _original_spans(self, rule: Rule, doc: Document) -> list[tuple[int, int]]:
+        spans = []
+        for pattern in rule.compiled:
+            for m in pattern.finditer(doc.original):
+                if any(x.search(m.group()) for x in rule.compiled_exceptions):
+                    continue
+                spans.append(m.span())
+        return spans
+
+    def _keeps(self, rule: Rule, doc: Document, start: int, end: int) -> bool:
+        text = doc.text
+        if not rule.quotes and doc.in_quotes(start, end):
+            return False
+        if rule.questions != "keep":
+            question = doc.is_question(start)
+            if question != (rule.questions == "only"):
+                return False
+        s_start, s_end = doc.sentence_at(start)
+        for pattern in rule.compiled_exceptions:
+            for m in pattern.finditer(text, s_start, max(s_end, end)):
+                if m.start() < end and start < m.end():
+                    return False
+                if m.start() >= end:
+                    break
+        for pattern in rule.compiled_requires:
+            if not pattern.search(text, s_start, s_end):
+                return False
+        for pattern in rule.compiled_excludes:
+            if pattern.search(text, s_start, s_end):
+                return False
+        return not (rule.negation and self.negator.search(text, doc.clause_start(start), start))
+
+    @staticmethod
+    def _finding(rule: Rule, doc: Document, start: int, end: int) -> Finding:
+        if rule.on_original:
+            ostart, oend, match = start, end, doc.original[start:end]
+        else:
+            ostart, oend, match = doc.span_text(start, end)
+        return Finding(
+            code=rule.code,
+            name=rule.name,
+            label=rule.label,
+            kind=rule.kind,
+            severity=rule.severity,
+            message=render(rule.message, match),
+            start=ostart,
+            end=oend,
+            match=match,
+            suggestions=tuple(render(s, match) for s in rule.suggest),
+            why=rule.why,
+            confidence=rule.confidence,
+        )
+
+    # -- checks ------------------------------------------------------------------------------
+    def count_checks(self, doc: Document, findings: Sequence[Finding]) -> list[Finding]:
+        out: list[Finding] = []
+        words = -1
+        for rule in self.checks:
+            if rule.check != "count":
+                continue
+            if rule.min_words or rule.max_words:
+                if words < 0:
+                    words = doc.word_count()
+                if words < rule.min_words or (rule.max_words and words > rule.max_words):
+                    continue
+            hits = sorted(
+                (f for f in findings if f.label == rule.of and f.start is not None),
+                key=lambda f: f.start or 0,
+            )
+            if len(hits) < rule.min:
+                continue
+            total = len(hits)
+            for number, hit in enumerate(hits[1:], 2):
+                message = render(rule.message, hit.match or "").format_map(
+                    _Fields(n=str(number), total=str(total))
+                )
+                out.append(
+                    Finding(
+                        code=rule.code,
+                        name=rule.name,
+                        label=rule.label,
+                        kind=rule.kind,
+                        severity=rule.severity,
+                        message=message,
+                        start=hit.start,
+                        end=hit.end,
+                        match=hit.match,
+                        suggestions=tuple(render(s, hit.match or "") for s in rule.suggest),
+                        why=rule.why,
+                        confidence=rule.confidence,
+                    )
+                )
+        return out
+
+    def missing_checks(self, present: set[str], expected: Sequence[str]) -> list[Finding]:
+        out = []
+        for rule in self.checks:
+            if rule.check == "missing" and rule.of in expected and rule.of not in present:
+                out.append(
+                    Finding(
+                        code=rule.code,
+                        name=rule.name,
+                        label=rule.label,
+                        kind="missing",
+                        severity=rule.severity,
+                        message=rule.message,
+                        suggestions=rule.suggest,
+                        why=rule.why,
+                        confidence=rule.confidence,
+                    )
+                )
+        return out
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """Drop a finding when a longer (or earlier) one of the same label covers the same words."""
+    findings.sort(key=lambda f: (f.start or 0, -((f.end or 0) - (f.start or 0))))
+    kept: list[Finding] = []
+    last_end: dict[str, int] = {}
+    for f in findings:
+        assert f.start is not None and f.end is not None
+        if last_end.get(f.label, -1) > f.start:
+            continue
+        kept.append(f)
+        last_end[f.label] = f.end
+    return kept

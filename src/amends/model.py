@@ -1,0 +1,181 @@
+"""The result objects: findings, the situation, the score breakdown and the report.
+
+One wire schema (``to_dict``) is shared by the CLI's JSON, the batch contract and the API.
+Offsets are code points into the *original* text; "missing X" findings have no offsets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+COMPONENTS: tuple[str, ...] = (
+    "apology",
+    "acknowledge",
+    "responsibility",
+    "empathy",
+    "explanation",
+    "remedy",
+    "follow_up",
+    "compensation",
+    "gratitude",
+)
+MISTAKES: tuple[str, ...] = (
+    "vague_apology",
+    "conditional_apology",
+    "blame_shift",
+    "excuse",
+    "defensive",
+    "confrontational",
+    "over_apology",
+    "empty_promise",
+    "minimizing",
+    "legal_risk",
+)
+LABELS: tuple[str, ...] = COMPONENTS + MISTAKES
+CAUSES: tuple[str, ...] = ("ours", "outside", "customer", "unknown")
+
+
+def kind_of(label: str) -> str:
+    """The finding kind a taxonomy label belongs to: ``component`` or ``mistake``."""
+    if label in COMPONENTS:
+        return "component"
+    if label in MISTAKES:
+        return "mistake"
+    raise ValueError(f"unknown taxonomy label {label!r}; expected one of {', '.join(LABELS)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    name: str
+    label: str
+    kind: str  # component | mistake | missing
+    severity: str  # info | warning | error
+    message: str
+    start: int | None = None
+    end: int | None = None
+    match: str | None = None
+    suggestions: tuple[str, ...] = ()
+    why: str = ""
+    confidence: float = 1.0
+
+    def to_dict(self, detail: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "code": self.code,
+            "name": self.name,
+            "label": self.label,
+            "kind": self.kind,
+            "severity": self.severity,
+            "start": self.start,
+            "end": self.end,
+            "match": self.match,
+            "message": self.message,
+            "suggestions": list(self.suggestions),
+        }
+        if detail:
+            data["why"] = self.why
+            data["confidence"] = self.confidence
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Words in the reply or the customer's message that decided part of the situation."""
+
+    source: str  # reply | customer
+    start: int
+    end: int
+    match: str
+    signal: str  # e.g. cause=outside, wait, failure
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    cause: str = "unknown"
+    wait: bool = False
+    failure: bool = False  # something went wrong for the customer, so an apology is due
+    evidence: tuple[Evidence, ...] = ()
+
+    def to_dict(self, detail: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {"cause": self.cause, "wait": self.wait}
+        if detail:
+            data["failure"] = self.failure
+            data["evidence"] = [
+                {"source": e.source, "start": e.start, "end": e.end, "match": e.match,
+                 "signal": e.signal}
+                for e in self.evidence
+            ]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of the score breakdown: points won or lost, and the findings behind them."""
+
+    label: str
+    points: float
+    reason: str
+    codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    base: float
+    lines: tuple[Line, ...]
+    needed: bool  # whether the situation called for an apology at all
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "base": self.base,
+            "needed": self.needed,
+            "lines": [
+                {"label": x.label, "points": x.points, "reason": x.reason, "codes": list(x.codes)}
+                for x in self.lines
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    text: str
+    findings: tuple[Finding, ...]
+    labels: tuple[str, ...]
+    missing: tuple[str, ...]
+    score: int
+    quality: int | None
+    breakdown: Breakdown
+    situation: Situation
+    customer: str | None = None
+
+    def has(self, label: str) -> bool:
+        return label in self.labels
+
+    @property
+    def mistakes(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.kind == "mistake")
+
+    def to_dict(self, id: Any = None, detail: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "id": id,
+            "labels": list(self.labels),
+            "score": self.score,
+            "quality": self.quality,
+            "findings": [f.to_dict(detail) for f in self.findings],
+            "missing": list(self.missing),
+            "situation": self.situation.to_dict(detail),
+        }
+        if detail:
+            data["breakdown"] = self.breakdown.to_dict()
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Which rules run. Selectors are codes, code prefixes, rule names or taxonomy labels."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()

@@ -1,0 +1,358 @@
+"""Rules and lexicons as data: loading, validation, macro expansion and selection.
+
+A rule file (``data/rules/*.yaml``) holds a list of rules. A *detector* rule marks spans that
+evidence one taxonomy label; a *check* rule looks at what the detectors found (how many
+apologies, which components are missing). Patterns are regular expressions over the normalised
+text (see ``document.py``) and may use ``{name}`` to insert a lexicon from
+``data/lexicons/name.tsv`` as an alternation. Errors name the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .model import COMPONENTS, LABELS, kind_of
+from .prefilter import check_linear
+
+_CODE = re.compile(r"^[A-Z]\d{3}$")
+_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+_MACRO = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+SEVERITIES = ("info", "warning", "error")
+CHECKS = ("count", "missing")
+
+_DETECTOR_KEYS = {
+    "patterns", "exceptions", "sentence_requires", "sentence_excludes", "negation", "questions",
+    "match", "quotes", "min_words", "max_words",
+}
+_CHECK_KEYS = {"check", "of", "min", "max_words", "min_words"}
+_COMMON_KEYS = {
+    "code", "name", "label", "severity", "message", "why", "suggest", "examples", "confidence",
+    "__line__",
+}
+
+
+class RuleError(ValueError):
+    """A rule or lexicon file is malformed; the message names the file and line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    customer: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    label: str
+    kind: str  # component | mistake | missing
+    severity: str
+    message: str
+    why: str
+    suggest: tuple[str, ...]
+    source: str  # file:line
+    confidence: float = 1.0
+    # detector fields
+    patterns: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    sentence_requires: tuple[str, ...] = ()
+    sentence_excludes: tuple[str, ...] = ()
+    negation: bool = False
+    questions: str = "keep"  # keep | skip | only
+    on_original: bool = False
+    quotes: bool = False  # whether matches inside quoted text count
+    min_words: int = 0
+    max_words: int = 0  # 0 = no limit
+    # check fields
+    check: str | None = None
+    of: str | None = None
+    min: int = 1
+    examples_fail: tuple[Example, ...] = ()
+    examples_pass: tuple[Example, ...] = ()
+    compiled: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
+    compiled_exceptions: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
+    compiled_requires: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
+    compiled_excludes: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def is_check(self) -> bool:
+        return self.check is not None
+
+    def selectors(self) -> tuple[str, ...]:
+        return (self.code, self.name, self.label)
+
+
+# -- YAML with line numbers ------------------------------------------------------------------
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+# -- lexicons --------------------------------------------------------------------------------
+def read_tsv(path: Path | Any, columns: int) -> list[tuple[int, list[str]]]:
+    """Rows of a TSV file with at least ``columns`` fields; ``#`` lines are comments."""
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) < columns or not fields[0].strip():
+            raise RuleError(
+                f"{path.name}:{number}: expected {columns} tab-separated fields, got {line!r}"
+            )
+        rows.append((number, [f.strip() for f in fields]))
+    return rows
+
+
+@dataclass(frozen=True)
+class Lexicons:
+    """Named alternations for patterns, and the spelling map for normalisation."""
+
+    macros: Mapping[str, str]
+    spellings: Mapping[str, str]
+    entries: Mapping[str, tuple[str, ...]]
+
+    def expand(self, pattern: str, where: str) -> str:
+        seen: list[str] = []
+
+        def substitute(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in self.macros:
+                raise RuleError(f"{where}: unknown lexicon {{{name}}} in pattern {pattern!r}")
+            if name in seen:
+                raise RuleError(f"{where}: lexicon {{{name}}} refers to itself")
+            seen.append(name)
+            body = _MACRO.sub(substitute, self.macros[name])
+            seen.pop()
+            return body
+
+        return _MACRO.sub(substitute, pattern)
+
+
+def load_lexicons(folder: Path | Any | None = None) -> Lexicons:
+    folder = folder or resources.files("amends") / "data" / "lexicons"
+    macros: dict[str, str] = {}
+    entries: dict[str, tuple[str, ...]] = {}
+    spellings: dict[str, str] = {}
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not path.name.endswith(".tsv"):
+            continue
+        stem = path.name[:-4]
+        if stem == "spelling":
+            for number, (variant, canonical, *_) in read_tsv(path, 2):
+                if variant in spellings:
+                    raise RuleError(f"{path.name}:{number}: {variant!r} is listed twice")
+                spellings[variant] = canonical
+            continue
+        terms = []
+        for number, (term, *_) in read_tsv(path, 2):
+            try:
+                re.compile(term)
+            except re.error as exc:
+                raise RuleError(f"{path.name}:{number}: bad pattern {term!r}: {exc}") from exc
+            terms.append(term)
+        entries[stem] = tuple(terms)
+        # longest first, so an alternation prefers "customer service" to "customer"
+        ordered = sorted(terms, key=len, reverse=True)
+        macros[stem] = "(?:" + "|".join(ordered) + ")"
+    return Lexicons(macros, spellings, entries)
+
+
+# -- rules -----------------------------------------------------------------------------------
+def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise RuleError(f"{where}: {key} must be a string or a list of strings")
+
+
+def _examples(value: Any, where: str) -> tuple[Example, ...]:
+    out = []
+    for item in value or []:
+        if isinstance(item, str):
+            out.append(Example(item))
+        elif isinstance(item, dict) and isinstance(item.get("text"), str):
+            out.append(Example(item["text"], item.get("customer")))
+        else:
+            raise RuleError(f"{where}: an example must be a string or {{text, customer}}")
+    return tuple(out)
+
+
+def _compile(patterns: Iterable[str], where: str, lexicons: Lexicons) -> tuple[re.Pattern[str], ...]:
+    out = []
+    for pattern in patterns:
+        expanded = lexicons.expand(pattern, where)
+        try:
+            compiled = re.compile(expanded)
+        except re.error as exc:
+            raise RuleError(f"{where}: pattern {pattern!r} does not compile: {exc}") from exc
+        risk = check_linear(expanded)
+        if risk:
+            raise RuleError(f"{where}: pattern {pattern!r} has {risk}; bound the inner repeat")
+        out.append(compiled)
+    return tuple(out)
+
+
+def build_rule(raw: Mapping[str, Any], where: str, lexicons: Lexicons) -> Rule:
+    unknown = set(raw) - _COMMON_KEYS - _DETECTOR_KEYS - _CHECK_KEYS
+    if unknown:
+        raise RuleError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    for key in ("code", "name", "label", "message", "why"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise RuleError(f"{where}: missing or empty {key!r}")
+    code, name, label = raw["code"], raw["name"], raw["label"]
+    if not _CODE.match(code):
+        raise RuleError(f"{where}: code {code!r} must be a capital letter and three digits")
+    if not _NAME.match(name):
+        raise RuleError(f"{where}: name {name!r} must be kebab-case")
+    if label not in LABELS:
+        raise RuleError(f"{where}: label {label!r} is not a taxonomy label ({', '.join(LABELS)})")
+    check = raw.get("check")
+    if check is not None and check not in CHECKS:
+        raise RuleError(f"{where}: check must be one of {', '.join(CHECKS)}")
+    kind = "missing" if check == "missing" else kind_of(label)
+    severity = raw.get("severity") or ("info" if kind == "component" else "warning")
+    if severity not in SEVERITIES:
+        raise RuleError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
+    questions = raw.get("questions", "keep")
+    if questions not in ("keep", "skip", "only"):
+        raise RuleError(f"{where}: questions must be keep, skip or only")
+    patterns = _strings(raw.get("patterns"), where, "patterns")
+    if check is None and not patterns:
+        raise RuleError(f"{where}: a detector needs patterns (or give it a check)")
+    if check is not None and patterns:
+        raise RuleError(f"{where}: a check rule takes no patterns")
+    of = raw.get("of")
+    if check is not None and of not in LABELS:
+        raise RuleError(f"{where}: check {check!r} needs 'of' naming a taxonomy label")
+    if check == "missing" and of not in COMPONENTS:
+        raise RuleError(f"{where}: a missing check is about a component label")
+    examples = raw.get("examples") or {}
+    if not isinstance(examples, dict):
+        raise RuleError(f"{where}: examples must be a mapping with fail and pass lists")
+    fail = _examples(examples.get("fail"), where)
+    passing = _examples(examples.get("pass"), where)
+    if not fail or not passing:
+        raise RuleError(f"{where}: rule {code} needs at least one fail and one pass example")
+    on_original = raw.get("match", "normalised") == "original"
+    return Rule(
+        code=code,
+        name=name,
+        label=label,
+        kind=kind,
+        severity=severity,
+        message=raw["message"].strip(),
+        why=" ".join(raw["why"].split()),
+        suggest=_strings(raw.get("suggest"), where, "suggest"),
+        source=where,
+        confidence=float(raw.get("confidence", 1.0)),
+        patterns=patterns,
+        exceptions=_strings(raw.get("exceptions"), where, "exceptions"),
+        sentence_requires=_strings(raw.get("sentence_requires"), where, "sentence_requires"),
+        sentence_excludes=_strings(raw.get("sentence_excludes"), where, "sentence_excludes"),
+        negation=bool(raw.get("negation", False)),
+        questions=questions,
+        on_original=on_original,
+        quotes=bool(raw.get("quotes", False)),
+        min_words=int(raw.get("min_words", 0)),
+        max_words=int(raw.get("max_words", 0) or 0),
+        check=check,
+        of=of,
+        min=int(raw.get("min", 1)),
+        examples_fail=fail,
+        examples_pass=passing,
+        compiled=_compile(patterns, where, lexicons),
+        compiled_exceptions=_compile(_strings(raw.get("exceptions"), where, "x"), where, lexicons),
+        compiled_requires=_compile(
+            _strings(raw.get("sentence_requires"), where, "x"), where, lexicons
+        ),
+        compiled_excludes=_compile(
+            _strings(raw.get("sentence_excludes"), where, "x"), where, lexicons
+        ),
+    )
+
+
+def load_rules(folder: Path | Any | None = None, lexicons: Lexicons | None = None) -> list[Rule]:
+    folder = folder or resources.files("amends") / "data" / "rules"
+    lexicons = lexicons or load_lexicons()
+    rules: list[Rule] = []
+    codes: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not path.name.endswith((".yaml", ".yml")):
+            continue
+        try:
+            items = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+        except yaml.YAMLError as exc:
+            raise RuleError(f"{path.name}: not valid YAML: {exc}") from exc
+        if not isinstance(items, list):
+            raise RuleError(f"{path.name}: expected a list of rules")
+        for raw in items:
+            where = f"{path.name}:{raw.get('__line__', '?') if isinstance(raw, dict) else '?'}"
+            if not isinstance(raw, dict):
+                raise RuleError(f"{where}: each rule must be a mapping")
+            rule = build_rule(raw, where, lexicons)
+            if rule.code in codes:
+                raise RuleError(f"{where}: code {rule.code} already used at {codes[rule.code]}")
+            if rule.name in names:
+                raise RuleError(f"{where}: name {rule.name} already used at {names[rule.name]}")
+            codes[rule.code] = names[rule.name] = where
+            rules.append(rule)
+    return rules
+
+
+# -- selection -------------------------------------------------------------------------------
+def _specificity(selector: str, rule: Rule) -> int:
+    """How precisely ``selector`` names ``rule``: 0 = not at all, higher = more specific."""
+    if selector in ("ALL", "all"):
+        return 1
+    if selector == rule.label:
+        return 2
+    if selector == rule.code or selector == rule.name:
+        return 100
+    if rule.code.startswith(selector.upper()) and selector[:1].isalpha():
+        return 2 + len(selector)
+    return 0
+
+
+def unknown_selectors(selectors: Iterable[str], rules: Sequence[Rule]) -> list[str]:
+    return [s for s in selectors if not any(_specificity(s, r) for r in rules)]
+
+
+def select_rules(
+    rules: Sequence[Rule], select: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> list[Rule]:
+    """Rules enabled by ``select`` minus ``ignore``; the most specific selector wins."""
+    chosen = []
+    for rule in rules:
+        on = max((_specificity(s, rule) for s in select), default=1 if not select else 0)
+        off = max((_specificity(s, rule) for s in ignore), default=0)
+        if on > off:
+            chosen.append(rule)
+    return chosen
+
+
+def find_rule(rules: Sequence[Rule], key: str) -> Rule | None:
+    for rule in rules:
+        if key.upper() == rule.code or key == rule.name:
+            return rule
+    return None

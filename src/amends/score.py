@@ -1,0 +1,110 @@
+"""The 0-100 score and the 1-5 quality, with a breakdown that traces every point to findings.
+
+Weights are data (``data/weights.yaml``). A reply is measured against the components its
+situation calls for; components beyond those still earn points up to the maximum. Each kind of
+mistake found takes its points away once. A reply that needed no apology starts from full marks
+and only loses points for mistakes; its quality is ``None``, as in the taxonomy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .model import CAUSES, COMPONENTS, MISTAKES, Breakdown, Finding, Line, Situation
+from .rules import RuleError
+
+
+@dataclass(frozen=True)
+class Weights:
+    components: Mapping[str, float]
+    mistakes: Mapping[str, float]
+    expected: Mapping[str, tuple[str, ...]]
+    thresholds: tuple[float, ...]  # lowest score for quality 2, 3, 4, 5
+    reasons: Mapping[str, str]
+
+    def expected_for(self, situation: Situation) -> tuple[str, ...]:
+        if not situation.failure:
+            return ()
+        return self.expected.get(situation.cause, self.expected["unknown"])
+
+    def score(
+        self, findings: Sequence[Finding], labels: Sequence[str], situation: Situation
+    ) -> tuple[int, int | None, Breakdown]:
+        codes: dict[str, list[str]] = {}
+        for f in findings:
+            codes.setdefault(f.label, [])
+            if f.code not in codes[f.label]:
+                codes[f.label].append(f.code)
+        present = set(labels)
+        expected = self.expected_for(situation)
+        lines: list[Line] = []
+        if expected:
+            possible = sum(self.components[c] for c in expected)
+            base = 0.0
+            earned = 0.0
+            for label in COMPONENTS:
+                points = self.components[label]
+                if label in present:
+                    earned += points
+                    lines.append(
+                        Line(label, round(100 * points / possible, 1),
+                             self.reasons.get(label, ""), tuple(codes.get(label, ())))
+                    )
+                elif label in expected:
+                    lines.append(
+                        Line(label, 0.0, f"missing: {self.reasons.get(label, '')}",
+                             tuple(codes.get(label, ())))
+                    )
+            if earned > possible:
+                lines.append(Line("cap", round(-100 * (earned - possible) / possible, 1),
+                                  "components beyond what the case needs earn no more than 100"))
+            total = 100 * min(earned, possible) / possible
+        else:
+            base = total = 100.0
+        for label in MISTAKES:
+            if label in present:
+                points = -self.mistakes[label]
+                total += points
+                lines.append(Line(label, points, self.reasons.get(label, ""),
+                                  tuple(codes.get(label, ()))))
+        score = max(0, min(100, round(total)))
+        quality = None
+        if expected:
+            quality = 1 + sum(1 for t in self.thresholds if score >= t)
+        return score, quality, Breakdown(base=base, lines=tuple(lines), needed=bool(expected))
+
+
+def load_weights(path: Path | Any | None = None) -> Weights:
+    path = path or resources.files("amends") / "data" / "weights.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    reasons: dict[str, str] = {}
+    components: dict[str, float] = {}
+    mistakes: dict[str, float] = {}
+    for group, target, labels in (("components", components, COMPONENTS),
+                                  ("mistakes", mistakes, MISTAKES)):
+        table = raw.get(group) or {}
+        for label in labels:
+            entry = table.get(label)
+            if not isinstance(entry, dict) or "points" not in entry:
+                raise RuleError(f"weights.yaml: {group}.{label} needs points and why")
+            target[label] = float(entry["points"])
+            reasons[label] = " ".join(str(entry.get("why", "")).split())
+        extra = set(table) - set(labels)
+        if extra:
+            raise RuleError(f"weights.yaml: {group} has unknown labels {sorted(extra)}")
+    expected: dict[str, tuple[str, ...]] = {}
+    for cause in CAUSES:
+        listed = (raw.get("expected") or {}).get(cause)
+        if not listed or any(c not in COMPONENTS for c in listed):
+            raise RuleError(f"weights.yaml: expected.{cause} must list component labels")
+        expected[cause] = tuple(listed)
+    thresholds = tuple(float(x) for x in raw.get("quality_thresholds") or ())
+    if len(thresholds) != 4 or list(thresholds) != sorted(thresholds):
+        raise RuleError("weights.yaml: quality_thresholds must be four rising scores")
+    return Weights(components, mistakes, expected, thresholds, reasons)

@@ -1,0 +1,134 @@
+"""The situation behind a reply: what caused the problem, whether the customer waited, and
+whether anything went wrong at all (so an apology is due). Signals are data
+(``data/situation.yaml``), read from the customer's message, the reply, and the labels the
+detectors found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .document import Document
+from .model import CAUSES, LABELS, Evidence, Situation
+from .prefilter import Prefilter
+from .rules import Lexicons, RuleError, _compile, _LineLoader
+
+SIGNALS = ("failure", "wait") + tuple(f"cause={c}" for c in CAUSES if c != "unknown")
+SOURCES = ("customer", "reply", "both")
+
+
+@dataclass(frozen=True)
+class Signal:
+    signal: str
+    source: str
+    weight: float
+    compiled: tuple[re.Pattern[str], ...]
+    where: str
+    negation: bool = False
+
+
+@dataclass(frozen=True)
+class SituationModel:
+    signals: tuple[Signal, ...]
+    from_labels: Mapping[str, tuple[str, ...]]  # detector label -> signals it implies
+    cause_order: tuple[str, ...]
+    negator: re.Pattern[str]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "_prefilter", Prefilter([[p.pattern for p in s.compiled] for s in self.signals])
+        )
+
+    def infer(
+        self, reply: Document, customer: Document | None, labels: Iterable[str]
+    ) -> Situation:
+        votes: dict[str, float] = {}
+        evidence: list[Evidence] = []
+        docs = [("reply", reply)] + ([("customer", customer)] if customer is not None else [])
+        prefilter: Prefilter = self._prefilter  # type: ignore[attr-defined]
+        for source, doc in docs:
+            for index in sorted(prefilter.candidates(doc.text)):
+                signal = self.signals[index]
+                if signal.source not in (source, "both"):
+                    continue
+                hit = self._first(signal, doc)
+                if hit is None:
+                    continue
+                start, end, match = doc.span_text(*hit)
+                votes[signal.signal] = votes.get(signal.signal, 0.0) + signal.weight
+                evidence.append(Evidence(source, start, end, match, signal.signal))
+        for label in labels:
+            for implied in self.from_labels.get(label, ()):
+                votes[implied] = votes.get(implied, 0.0) + 1.0
+        cause = "unknown"
+        best = 0.0
+        for name in self.cause_order:
+            weight = votes.get(f"cause={name}", 0.0)
+            if weight > best:
+                cause, best = name, weight
+        wait = votes.get("wait", 0.0) >= 1.0
+        failure = votes.get("failure", 0.0) >= 1.0 or wait or cause in ("ours", "outside")
+        return Situation(cause=cause, wait=wait, failure=failure, evidence=tuple(evidence))
+
+    def _first(self, signal: Signal, doc: Document) -> tuple[int, int] | None:
+        for pattern in signal.compiled:
+            for m in pattern.finditer(doc.text):
+                if doc.in_quotes(*m.span()) and doc is not None:
+                    continue
+                if signal.negation and self.negator.search(
+                    doc.text, doc.clause_start(m.start()), m.start()
+                ):
+                    continue
+                return m.span()
+        return None
+
+
+def load_situation(lexicons: Lexicons, negator: re.Pattern[str],
+                   path: Path | Any | None = None) -> SituationModel:
+    path = path or resources.files("amends") / "data" / "situation.yaml"
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+    signals = []
+    for item in raw.get("signals", []):
+        where = f"situation.yaml:{item.get('__line__', '?')}"
+        name = item.get("signal")
+        if name not in SIGNALS:
+            raise RuleError(f"{where}: signal must be one of {', '.join(SIGNALS)}")
+        source = item.get("source", "both")
+        if source not in SOURCES:
+            raise RuleError(f"{where}: source must be one of {', '.join(SOURCES)}")
+        patterns = item.get("patterns") or []
+        if not patterns:
+            raise RuleError(f"{where}: a signal needs patterns")
+        signals.append(
+            Signal(
+                signal=name,
+                source=source,
+                weight=float(item.get("weight", 1.0)),
+                compiled=_compile(patterns, where, lexicons),
+                where=where,
+                negation=bool(item.get("negation", False)),
+            )
+        )
+    from_labels: dict[str, tuple[str, ...]] = {}
+    for label, implied in (raw.get("from_labels") or {}).items():
+        if label == "__line__":
+            continue
+        if label not in LABELS:
+            raise RuleError(f"situation.yaml: from_labels names unknown label {label!r}")
+        implied_list: Sequence[str] = [implied] if isinstance(implied, str) else implied
+        for name in implied_list:
+            if name not in SIGNALS:
+                raise RuleError(f"situation.yaml: from_labels.{label}: unknown signal {name!r}")
+        from_labels[label] = tuple(implied_list)
+    order = tuple(raw.get("cause_order") or ("outside", "customer", "ours"))
+    for name in order:
+        if name not in CAUSES:
+            raise RuleError(f"situation.yaml: cause_order names unknown cause {name!r}")
+    return SituationModel(tuple(signals), from_labels, order, negator)
