@@ -7,10 +7,11 @@ configuration and shared by every call.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from .document import Normaliser
-from .engine import Engine
+from .engine import Engine, _dedupe
 from .model import COMPONENTS, LABELS, Config, Finding, Report
 from .rules import Lexicons, Rule, load_lexicons, load_rules, select_rules
 from .score import Weights, load_weights
@@ -56,7 +57,11 @@ class Analyzer:
         customer_doc = self.normalise(customer[:MAX_CHARS]) if customer else None
         situation = self.situation.infer(doc, customer_doc, present)
         if not situation.failure and present & _APOLOGY_SIGNS:
-            situation = _with_failure(situation)
+            situation = replace(situation, failure=True)
+        echoes = self.engine.echo(doc, customer_doc, situation.failure)
+        if echoes:
+            found = _dedupe(found + echoes)
+            present = {f.label for f in found}
         labels = tuple(label for label in LABELS if label in present)
         expected = self.weights.expected_for(situation)
         missing = tuple(c for c in COMPONENTS if c in expected and c not in present)
@@ -77,12 +82,6 @@ class Analyzer:
 
 # An agent who apologised, or made an apology's mistakes, judged that something went wrong.
 _APOLOGY_SIGNS = {"apology", "acknowledge", "vague_apology", "conditional_apology", "over_apology"}
-
-
-def _with_failure(situation):  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-
-    return replace(situation, failure=True)
 
 
 def _order(f: Finding) -> tuple[int, int, str]:

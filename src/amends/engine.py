@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from .document import Document
 from .model import Finding
 from .prefilter import Prefilter
-from .rules import Rule
+from .rules import Echo, Rule
 
 
 class _Fields(dict[str, str]):
@@ -28,7 +28,8 @@ def render(template: str, match: str) -> str:
 
 class Engine:
     def __init__(self, rules: Sequence[Rule], negator: re.Pattern[str]):
-        self.detectors = [r for r in rules if not r.is_check]
+        self.detectors = [r for r in rules if not r.is_check and r.echo is None]
+        self.echoes = [r for r in rules if r.echo is not None]
         self.checks = [r for r in rules if r.is_check]
         self.negator = negator
         self.prefilter = Prefilter(
@@ -117,6 +118,38 @@ class Engine:
             confidence=rule.confidence,
         )
 
+    # -- echoes ------------------------------------------------------------------------------
+    def echo(self, doc: Document, customer: Document | None, failure: bool) -> list[Finding]:
+        """Reply sentences that repeat the specifics of the customer's message."""
+        if customer is None or not self.echoes:
+            return []
+        found = []
+        for rule in self.echoes:
+            if rule.situation == "failure" and not failure:
+                continue
+            echo = rule.echo
+            assert echo is not None
+            wanted = {key for key, _, _ in _echo_tokens(customer.text, echo)}
+            if not wanted:
+                continue
+            for s_start, s_end in doc.sentences():
+                if rule.questions == "skip" and doc.is_question(s_start):
+                    continue
+                sentence = doc.text[s_start:s_end].lstrip()
+                if any(p.search(sentence) for p in rule.compiled_excludes):
+                    continue
+                shared = [
+                    (start, end, key)
+                    for key, start, end in _echo_tokens(doc.text[:s_end], echo, s_start)
+                    if key in wanted
+                ]
+                words = {k for _, _, k in shared if not k.startswith("#")}
+                numbers = {k for _, _, k in shared if k.startswith("#")}
+                if len(words) < echo.min_words and len(numbers) < echo.min_numbers:
+                    continue
+                found.append(self._finding(rule, doc, shared[0][0], shared[-1][1]))
+        return found
+
     # -- checks ------------------------------------------------------------------------------
     def count_checks(self, doc: Document, findings: Sequence[Finding]) -> list[Finding]:
         out: list[Finding] = []
@@ -176,6 +209,29 @@ class Engine:
                     )
                 )
         return out
+
+
+_ECHO_TOKEN = re.compile(r"[£$€]?\d[\d,.:]*(?:am|pm|gb|kg|mb|%)?|[a-z][a-z'-]+")
+
+
+def _echo_tokens(text: str, echo: Echo, start: int = 0) -> list[tuple[str, int, int]]:
+    """Comparable tokens: numbers and amounts as ``#...``, other words stemmed, minus stopwords."""
+    out = []
+    for m in _ECHO_TOKEN.finditer(text, start):
+        word = m.group().rstrip(".,:")
+        if not word:
+            continue
+        if word[0].isdigit() or word[0] in "£$€":
+            out.append(("#" + word, m.start(), m.start() + len(word)))
+            continue
+        if len(word) < 3 or word in echo.stopwords:
+            continue
+        for suffix in echo.strip_suffixes:
+            if len(word) > len(suffix) + 3 and word.endswith(suffix):
+                word = word[: -len(suffix)]
+                break
+        out.append((word, m.start(), m.end()))
+    return out
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

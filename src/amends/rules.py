@@ -29,8 +29,10 @@ CHECKS = ("count", "missing")
 
 _DETECTOR_KEYS = {
     "patterns", "exceptions", "sentence_requires", "sentence_excludes", "negation", "questions",
-    "match", "quotes", "min_words", "max_words",
+    "match", "quotes", "min_words", "max_words", "echo", "situation",
 }
+_ECHO_KEYS = {"min_words", "min_numbers", "stopwords", "strip_suffixes", "__line__"}
+SITUATIONS = ("any", "failure")
 _CHECK_KEYS = {"check", "of", "min", "max_words", "min_words"}
 _COMMON_KEYS = {
     "code", "name", "label", "severity", "message", "why", "suggest", "examples", "confidence",
@@ -46,6 +48,16 @@ class RuleError(ValueError):
 class Example:
     text: str
     customer: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Echo:
+    """A reply sentence that repeats the customer's own specifics (words, amounts, codes)."""
+
+    min_words: int
+    min_numbers: int
+    stopwords: frozenset[str]
+    strip_suffixes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,8 @@ class Rule:
     quotes: bool = False  # whether matches inside quoted text count
     min_words: int = 0
     max_words: int = 0  # 0 = no limit
+    echo: Echo | None = None
+    situation: str = "any"  # any | failure: only when something went wrong for the customer
     # check fields
     check: str | None = None
     of: str | None = None
@@ -212,6 +226,25 @@ def _compile(patterns: Iterable[str], where: str, lexicons: Lexicons) -> tuple[r
     return tuple(out)
 
 
+def _echo(value: Any, where: str, lexicons: Lexicons) -> Echo | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise RuleError(f"{where}: echo must be a mapping")
+    unknown = set(value) - _ECHO_KEYS
+    if unknown:
+        raise RuleError(f"{where}: unknown echo key(s) {', '.join(sorted(unknown))}")
+    name = value.get("stopwords")
+    if name is not None and name not in lexicons.entries:
+        raise RuleError(f"{where}: echo stopwords names unknown lexicon {name!r}")
+    return Echo(
+        min_words=int(value.get("min_words", 2)),
+        min_numbers=int(value.get("min_numbers", 1)),
+        stopwords=frozenset(lexicons.entries.get(name, ())) if name else frozenset(),
+        strip_suffixes=_strings(value.get("strip_suffixes"), where, "strip_suffixes"),
+    )
+
+
 def build_rule(raw: Mapping[str, Any], where: str, lexicons: Lexicons) -> Rule:
     unknown = set(raw) - _COMMON_KEYS - _DETECTOR_KEYS - _CHECK_KEYS
     if unknown:
@@ -237,8 +270,14 @@ def build_rule(raw: Mapping[str, Any], where: str, lexicons: Lexicons) -> Rule:
     if questions not in ("keep", "skip", "only"):
         raise RuleError(f"{where}: questions must be keep, skip or only")
     patterns = _strings(raw.get("patterns"), where, "patterns")
-    if check is None and not patterns:
-        raise RuleError(f"{where}: a detector needs patterns (or give it a check)")
+    echo = _echo(raw.get("echo"), where, lexicons)
+    if check is None and not patterns and echo is None:
+        raise RuleError(f"{where}: a detector needs patterns or echo (or give it a check)")
+    if echo is not None and patterns:
+        raise RuleError(f"{where}: an echo rule takes no patterns")
+    situation = raw.get("situation", "any")
+    if situation not in SITUATIONS:
+        raise RuleError(f"{where}: situation must be one of {', '.join(SITUATIONS)}")
     if check is not None and patterns:
         raise RuleError(f"{where}: a check rule takes no patterns")
     of = raw.get("of")
@@ -275,6 +314,8 @@ def build_rule(raw: Mapping[str, Any], where: str, lexicons: Lexicons) -> Rule:
         quotes=bool(raw.get("quotes", False)),
         min_words=int(raw.get("min_words", 0)),
         max_words=int(raw.get("max_words", 0) or 0),
+        echo=echo,
+        situation=situation,
         check=check,
         of=of,
         min=int(raw.get("min", 1)),
