@@ -27,6 +27,7 @@ class Weights:
     expected: Mapping[str, tuple[str, ...]]
     thresholds: tuple[float, ...]  # lowest score for quality 2, 3, 4, 5
     reasons: Mapping[str, str]
+    floor: float = 0.0  # what a needed reply with no component and no mistake scores
 
     def expected_for(self, situation: Situation) -> tuple[str, ...]:
         if not situation.failure:
@@ -46,14 +47,15 @@ class Weights:
         lines: list[Line] = []
         if expected:
             possible = sum(self.components[c] for c in expected)
-            base = 0.0
+            base = self.floor
+            scale = (100.0 - base) / possible
             earned = 0.0
             for label in COMPONENTS:
                 points = self.components[label]
                 if label in present:
                     earned += points
                     lines.append(
-                        Line(label, round(100 * points / possible, 1),
+                        Line(label, round(scale * points, 1),
                              self.reasons.get(label, ""), tuple(codes.get(label, ())))
                     )
                 elif label in expected:
@@ -62,9 +64,9 @@ class Weights:
                              tuple(codes.get(label, ())))
                     )
             if earned > possible:
-                lines.append(Line("cap", round(-100 * (earned - possible) / possible, 1),
+                lines.append(Line("cap", round(-scale * (earned - possible), 1),
                                   "components beyond what the case needs earn no more than 100"))
-            total = 100 * min(earned, possible) / possible
+            total = base + scale * min(earned, possible)
         else:
             base = total = 100.0
         for label in MISTAKES:
@@ -107,4 +109,7 @@ def load_weights(path: Path | Any | None = None) -> Weights:
     thresholds = tuple(float(x) for x in raw.get("quality_thresholds") or ())
     if len(thresholds) != 4 or list(thresholds) != sorted(thresholds):
         raise RuleError("weights.yaml: quality_thresholds must be four rising scores")
-    return Weights(components, mistakes, expected, thresholds, reasons)
+    floor = float(raw.get("floor", 0))
+    if not 0 <= floor < 100:
+        raise RuleError("weights.yaml: floor must be at least 0 and below 100")
+    return Weights(components, mistakes, expected, thresholds, reasons, floor)
