@@ -20,10 +20,22 @@ HANDLE = "<user>"
 # Same-length character substitutions: no offset bookkeeping needed.
 _SAME_LENGTH = str.maketrans(
     {
-        "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "`": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
-        "\u2013": "-", "\u2014": "-", "\u2212": "-",
-        "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": " ",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u200b": " ",
     }
 )
 
@@ -54,9 +66,7 @@ class Normaliser:
             if words
             else r"(?P<word>(?!))"
         )
-        self._pattern = re.compile(
-            "|".join([_LINK_RE, _HANDLE_RE, _ENTITY_RE, spelling])
-        )
+        self._pattern = re.compile("|".join([_LINK_RE, _HANDLE_RE, _ENTITY_RE, spelling]))
 
     def __call__(self, original: str) -> Document:
         low = original.lower()
@@ -150,7 +160,7 @@ class Document:
         i = bisect_left(self._nstarts, pos) - 1
         if i < 0:
             return pos
-        nstart, nend, ostart, oend = self._segments[i]
+        _nstart, nend, _ostart, oend = self._segments[i]
         if pos <= nend:
             return oend
         return pos + (oend - nend)

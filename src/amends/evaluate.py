@@ -74,15 +74,20 @@ class Evaluation:
         return {
             "rows": self.rows,
             "labels": {
-                k: {"precision": round(c.precision, 3), "recall": round(c.recall, 3),
-                    "f1": round(c.f1, 3), "support": c.support}
+                k: {
+                    "precision": round(c.precision, 3),
+                    "recall": round(c.recall, 3),
+                    "f1": round(c.f1, 3),
+                    "support": c.support,
+                }
                 for k, c in self.labels.items()
             },
             "macro_f1_components": round(self.macro_components, 3),
             "macro_f1_mistakes": round(self.macro_mistakes, 3),
             "spearman_score_quality": round(self.spearman, 3),
             "quality_exact": round(self.quality_exact / self.quality_rows, 3)
-            if self.quality_rows else None,
+            if self.quality_rows
+            else None,
             "cause_accuracy": round(self.cause_accuracy, 3),
             "wait_f1": round(self.wait.f1, 3),
             "skipped": self.skipped,

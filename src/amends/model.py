@@ -104,8 +104,13 @@ class Situation:
         if detail:
             data["failure"] = self.failure
             data["evidence"] = [
-                {"source": e.source, "start": e.start, "end": e.end, "match": e.match,
-                 "signal": e.signal}
+                {
+                    "source": e.source,
+                    "start": e.start,
+                    "end": e.end,
+                    "match": e.match,
+                    "signal": e.signal,
+                }
                 for e in self.evidence
             ]
         return data

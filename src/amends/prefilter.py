@@ -190,7 +190,7 @@ def check_linear(pattern: str) -> str | None:
     def walk(items: Iterable[tuple[object, object]], depth: int) -> str | None:
         for op, av in items:
             if op in _REPEATS:
-                low, high, sub = av  # type: ignore[misc]
+                _low, high, sub = av  # type: ignore[misc]
                 unbounded = high == _c.MAXREPEAT
                 if depth and unbounded:
                     return "an unbounded repeat nested inside another repeat"

@@ -28,14 +28,32 @@ SEVERITIES = ("info", "warning", "error")
 CHECKS = ("count", "missing")
 
 _DETECTOR_KEYS = {
-    "patterns", "exceptions", "sentence_requires", "sentence_excludes", "negation", "questions",
-    "match", "quotes", "min_words", "max_words", "echo", "situation",
+    "patterns",
+    "exceptions",
+    "sentence_requires",
+    "sentence_excludes",
+    "negation",
+    "questions",
+    "match",
+    "quotes",
+    "min_words",
+    "max_words",
+    "echo",
+    "situation",
 }
 _ECHO_KEYS = {"min_words", "min_numbers", "stopwords", "strip_suffixes", "__line__"}
 SITUATIONS = ("any", "failure")
 _CHECK_KEYS = {"check", "of", "min", "max_words", "min_words"}
 _COMMON_KEYS = {
-    "code", "name", "label", "severity", "message", "why", "suggest", "examples", "confidence",
+    "code",
+    "name",
+    "label",
+    "severity",
+    "message",
+    "why",
+    "suggest",
+    "examples",
+    "confidence",
     "__line__",
 }
 
@@ -211,7 +229,9 @@ def _examples(value: Any, where: str) -> tuple[Example, ...]:
     return tuple(out)
 
 
-def _compile(patterns: Iterable[str], where: str, lexicons: Lexicons) -> tuple[re.Pattern[str], ...]:
+def _compile(
+    patterns: Iterable[str], where: str, lexicons: Lexicons
+) -> tuple[re.Pattern[str], ...]:
     out = []
     for pattern in patterns:
         expanded = lexicons.expand(pattern, where)
@@ -342,7 +362,7 @@ def load_rules(folder: Path | Any | None = None, lexicons: Lexicons | None = Non
         if not path.name.endswith((".yaml", ".yml")):
             continue
         try:
-            items = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+            items = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
         except yaml.YAMLError as exc:
             raise RuleError(f"{path.name}: not valid YAML: {exc}") from exc
         if not isinstance(items, list):

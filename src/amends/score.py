@@ -55,17 +55,30 @@ class Weights:
                 if label in present:
                     earned += points
                     lines.append(
-                        Line(label, round(scale * points, 1),
-                             self.reasons.get(label, ""), tuple(codes.get(label, ())))
+                        Line(
+                            label,
+                            round(scale * points, 1),
+                            self.reasons.get(label, ""),
+                            tuple(codes.get(label, ())),
+                        )
                     )
                 elif label in expected:
                     lines.append(
-                        Line(label, 0.0, f"missing: {self.reasons.get(label, '')}",
-                             tuple(codes.get(label, ())))
+                        Line(
+                            label,
+                            0.0,
+                            f"missing: {self.reasons.get(label, '')}",
+                            tuple(codes.get(label, ())),
+                        )
                     )
             if earned > possible:
-                lines.append(Line("cap", round(-scale * (earned - possible), 1),
-                                  "components beyond what the case needs earn no more than 100"))
+                lines.append(
+                    Line(
+                        "cap",
+                        round(-scale * (earned - possible), 1),
+                        "components beyond what the case needs earn no more than 100",
+                    )
+                )
             total = base + scale * min(earned, possible)
         else:
             base = total = 100.0
@@ -73,8 +86,9 @@ class Weights:
             if label in present:
                 points = -self.mistakes[label]
                 total += points
-                lines.append(Line(label, points, self.reasons.get(label, ""),
-                                  tuple(codes.get(label, ()))))
+                lines.append(
+                    Line(label, points, self.reasons.get(label, ""), tuple(codes.get(label, ())))
+                )
         score = max(0, min(100, round(total)))
         quality = None
         if expected:
@@ -88,8 +102,10 @@ def load_weights(path: Path | Any | None = None) -> Weights:
     reasons: dict[str, str] = {}
     components: dict[str, float] = {}
     mistakes: dict[str, float] = {}
-    for group, target, labels in (("components", components, COMPONENTS),
-                                  ("mistakes", mistakes, MISTAKES)):
+    for group, target, labels in (
+        ("components", components, COMPONENTS),
+        ("mistakes", mistakes, MISTAKES),
+    ):
         table = raw.get(group) or {}
         for label in labels:
             entry = table.get(label)

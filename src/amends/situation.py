@@ -20,7 +20,7 @@ from .model import CAUSES, LABELS, Evidence, Situation
 from .prefilter import Prefilter
 from .rules import Lexicons, RuleError, _compile, _LineLoader
 
-SIGNALS = ("failure", "wait") + tuple(f"cause={c}" for c in CAUSES if c != "unknown")
+SIGNALS = ("failure", "wait", *tuple(f"cause={c}" for c in CAUSES if c != "unknown"))
 SOURCES = ("customer", "reply", "both")
 
 
@@ -46,9 +46,7 @@ class SituationModel:
             self, "_prefilter", Prefilter([[p.pattern for p in s.compiled] for s in self.signals])
         )
 
-    def infer(
-        self, reply: Document, customer: Document | None, labels: Iterable[str]
-    ) -> Situation:
+    def infer(self, reply: Document, customer: Document | None, labels: Iterable[str]) -> Situation:
         votes: dict[str, float] = {}
         evidence: list[Evidence] = []
         docs = [("reply", reply)] + ([("customer", customer)] if customer is not None else [])
@@ -90,10 +88,11 @@ class SituationModel:
         return None
 
 
-def load_situation(lexicons: Lexicons, negator: re.Pattern[str],
-                   path: Path | Any | None = None) -> SituationModel:
+def load_situation(
+    lexicons: Lexicons, negator: re.Pattern[str], path: Path | Any | None = None
+) -> SituationModel:
     path = path or resources.files("amends") / "data" / "situation.yaml"
-    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     signals = []
     for item in raw.get("signals", []):
         where = f"situation.yaml:{item.get('__line__', '?')}"

@@ -1,0 +1,156 @@
+"""The analyze contract: read rows (JSONL, or CSV with a header), analyse each, write one JSON
+object per input row, in order. A row that cannot be analysed yields ``{"line": N, "error": ...}``
+in its place and the rest still run.
+
+Input rows: ``text`` (required, a string), optional ``id`` and ``customer``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from .analyzer import MAX_CHARS, Analyzer
+
+FORMATS = ("jsonl", "csv")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    line: int
+    data: dict[str, Any] | None
+    error: str | None = None
+
+
+def sniff_format(first: str) -> str:
+    return "jsonl" if first.lstrip().startswith("{") else "csv"
+
+
+def _decode(raw: bytes | str, line: int) -> tuple[str | None, str | None]:
+    if isinstance(raw, str):
+        return raw, None
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, (
+            f"line {line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1});"
+            " re-save the file as UTF-8"
+        )
+
+
+def read_jsonl(lines: Iterable[bytes | str]) -> Iterator[Row]:
+    for number, raw in enumerate(lines, 1):
+        text, problem = _decode(raw, number)
+        if problem:
+            yield Row(number, None, problem)
+            continue
+        assert text is not None
+        if not text.strip():
+            continue
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield Row(
+                number, None, f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
+            )
+            continue
+        if not isinstance(data, dict):
+            yield Row(
+                number, None, f"line {number}: expected a JSON object, got {type(data).__name__}"
+            )
+            continue
+        yield Row(number, data)
+
+
+def read_csv(lines: Iterable[bytes | str]) -> Iterator[Row]:
+    decoded: list[tuple[int, str]] = []
+    errors: dict[int, str] = {}
+    for number, raw in enumerate(lines, 1):
+        text, problem = _decode(raw, number)
+        if problem:
+            errors[number] = problem
+            text = ""
+        decoded.append((number, text or ""))
+    if not decoded:
+        return
+    header_line, header_text = decoded[0]
+    header = next(csv.reader([header_text]), [])
+    if "text" not in header:
+        yield Row(header_line, None, f"line {header_line}: the CSV header needs a 'text' column")
+        return
+    # Re-join the physical lines so quoted fields may span lines; track where each record starts.
+    body = io.StringIO("".join(t if t.endswith("\n") else t + "\n" for _, t in decoded[1:]))
+    reader = csv.reader(body)
+    first_line = decoded[1][0] if len(decoded) > 1 else header_line + 1
+    while True:
+        start = first_line + reader.line_num
+        if start in errors:
+            # skip the undecodable physical line and report it in place
+            yield Row(start, None, errors.pop(start))
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            yield Row(start, None, f"line {start}: malformed CSV ({exc})")
+            continue
+        if not record or not any(field.strip() for field in record):
+            continue
+        if len(record) != len(header):
+            yield Row(
+                start, None, f"line {start}: expected {len(header)} fields, found {len(record)}"
+            )
+            continue
+        yield Row(start, dict(zip(header, record, strict=True)))
+
+
+def validate(row: Row) -> str | None:
+    data = row.data
+    assert data is not None
+    text = data.get("text")
+    if text is None:
+        return f"line {row.line}: missing required field 'text'"
+    if not isinstance(text, str):
+        return f"line {row.line}: 'text' must be a string, got {type(text).__name__}"
+    if not text.strip():
+        return f"line {row.line}: 'text' is empty"
+    if len(text) > MAX_CHARS:
+        return f"line {row.line}: 'text' is {len(text):,} characters; the limit is {MAX_CHARS:,}"
+    customer = data.get("customer")
+    if customer is not None and not isinstance(customer, str):
+        return f"line {row.line}: 'customer' must be a string, got {type(customer).__name__}"
+    return None
+
+
+def analyse_rows(rows: Iterable[Row], analyzer: Analyzer) -> Iterator[tuple[Row, dict[str, Any]]]:
+    """Yield each row with its output object: a report, or ``{"line", "error"}``."""
+    for row in rows:
+        problem = row.error or validate(row)
+        if problem:
+            yield row, {"line": row.line, "error": problem}
+            continue
+        assert row.data is not None
+        try:
+            report = analyzer.analyze(row.data["text"], row.data.get("customer") or None)
+        except (ValueError, TypeError) as exc:  # a specific message from analyze
+            yield row, {"line": row.line, "error": f"line {row.line}: {exc}"}
+            continue
+        yield row, report.to_dict(id=row.data.get("id"))
+
+
+def open_rows(stream: IO[bytes], fmt: str | None = None) -> Iterator[Row]:
+    """Rows from a binary stream; the format is sniffed from the first line unless given."""
+    first = stream.readline()
+    if not first:
+        return iter(())
+    chosen = fmt or sniff_format(first.decode("utf-8", errors="replace"))
+
+    def lines() -> Iterator[bytes]:
+        yield first
+        yield from stream
+
+    return read_jsonl(lines()) if chosen == "jsonl" else read_csv(lines())

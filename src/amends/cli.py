@@ -1,0 +1,372 @@
+"""The ``amends`` command line: a thin layer over the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from . import __version__
+from .analyzer import Analyzer, get_analyzer
+from .batch import analyse_rows, open_rows
+from .config import ConfigError, load_config
+from .evaluate import evaluate
+from .model import COMPONENTS, LABELS, MISTAKES, Config, Report
+from .render import (
+    breakdown_table,
+    make_console,
+    report_lines,
+    report_panel,
+    summary_table,
+)
+from .rules import RuleError, find_rule, unknown_selectors
+
+app = typer.Typer(
+    name="amends",
+    help="Check, score and coach customer-service apologies.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class BatchFormat(StrEnum):
+    jsonl = "jsonl"
+    json = "json"
+    text = "text"
+
+
+class InputFormat(StrEnum):
+    auto = "auto"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+SelectOpt = Annotated[
+    list[str] | None,
+    typer.Option("--select", help="Only these rules: codes, code prefixes, names or labels."),
+]
+IgnoreOpt = Annotated[
+    list[str] | None,
+    typer.Option("--ignore", help="Skip these rules: codes, code prefixes, names or labels."),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="amends.toml or pyproject.toml to read [tool.amends] from."),
+]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"amends: {message}", err=True)
+    return typer.Exit(code)
+
+
+def build_analyzer(
+    select: list[str] | None, ignore: list[str] | None, config: Path | None
+) -> Analyzer:
+    try:
+        cfg: Config = load_config(config, select or (), ignore or ())
+        analyzer = get_analyzer(cfg)
+    except (ConfigError, RuleError) as exc:
+        raise fail(str(exc)) from exc
+    unknown = unknown_selectors(cfg.select + cfg.ignore, analyzer.all_rules)
+    if unknown:
+        raise fail(f"no rule matches {', '.join(repr(u) for u in unknown)}; see `amends rules`")
+    return analyzer
+
+
+@app.command()
+def check(
+    text: Annotated[str, typer.Argument(help="The reply to check, or - to read it from stdin.")],
+    customer: Annotated[
+        str | None, typer.Option("--customer", "-c", help="The customer's message it answers.")
+    ] = None,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="text or json.")
+    ] = ReportFormat.text,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Check one reply: highlighted findings, what to write instead, the score and its breakdown."""
+    if text == "-":
+        text = sys.stdin.read()
+    if not text.strip():
+        raise fail("the reply is empty; pass the text to check, or - to read stdin")
+    analyzer = build_analyzer(select, ignore, config)
+    try:
+        report = analyzer.analyze(text, customer)
+    except (ValueError, TypeError) as exc:
+        raise fail(str(exc)) from exc
+    if fmt is ReportFormat.json:
+        typer.echo(json.dumps(report.to_dict(detail=True), ensure_ascii=False, indent=2))
+        return
+    console = make_console()
+    console.print(report_panel(report))
+    console.print()
+    console.print(breakdown_table(report))
+
+
+@app.command()
+def analyze(
+    source: Annotated[str, typer.Argument(help="A JSONL or CSV file with a 'text' column, or -.")],
+    fmt: Annotated[
+        BatchFormat, typer.Option("--format", "-f", help="jsonl (default), json or text.")
+    ] = BatchFormat.jsonl,
+    input_format: Annotated[
+        InputFormat, typer.Option("--input-format", help="auto (sniffed), jsonl or csv.")
+    ] = InputFormat.auto,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write results here instead of stdout.")
+    ] = None,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Analyse many replies: one JSON object per input row, in order (schema_version 1).
+
+    A malformed row yields {"line": N, "error": "..."} in its place; the exit status is 1 when
+    any row was rejected.
+    """
+    analyzer = build_analyzer(select, ignore, config)
+    if source == "-":
+        stream = sys.stdin.buffer
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise fail(f"{source}: no such file")
+        stream = path.open("rb")
+    out = output.open("w", encoding="utf-8") if output else sys.stdout
+    rejected = 0
+    chosen = None if input_format is InputFormat.auto else input_format.value
+    try:
+        rows = open_rows(stream, chosen)
+        first = True
+        if fmt is BatchFormat.json:
+            out.write("[")
+        for row, result in analyse_rows(rows, analyzer):
+            if "error" in result:
+                rejected += 1
+            if fmt is BatchFormat.jsonl:
+                out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            elif fmt is BatchFormat.json:
+                out.write(("\n" if first else ",\n") + json.dumps(result, ensure_ascii=False))
+            else:
+                out.write(_text_row(result, row.data) + "\n")
+            first = False
+        if fmt is BatchFormat.json:
+            out.write("\n]\n")
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+        if output:
+            out.close()
+    if rejected:
+        typer.echo(
+            f"amends: {rejected} row(s) rejected; see the error objects in the output", err=True
+        )
+        raise typer.Exit(1)
+
+
+def _text_row(result: dict[str, Any], data: dict[str, Any] | None) -> str:
+    if "error" in result:
+        return f"line {result['line']}: rejected: {result['error']}"
+    lines = [
+        f"{result['id'] if result['id'] is not None else '-'}: score {result['score']}, "
+        f"quality {result['quality'] if result['quality'] is not None else 'n/a'}",
+        f"  labels: {', '.join(result['labels']) or 'none'}",
+    ]
+    for f in result["findings"]:
+        where = f"{f['start']}-{f['end']}" if f["start"] is not None else "-"
+        lines.append(f"  {where} {f['code']} {f['name']} [{f['label']}] {f['message']}")
+    return "\n".join(lines)
+
+
+@app.command()
+def rules(
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="text or json.")
+    ] = ReportFormat.text,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """List every rule: code, name, taxonomy label, kind and severity."""
+    analyzer = build_analyzer(select, ignore, config)
+    chosen = analyzer.rules
+    if fmt is ReportFormat.json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "label": r.label,
+                        "kind": r.kind,
+                        "severity": r.severity,
+                        "message": r.message,
+                        "source": r.source,
+                    }
+                    for r in chosen
+                ],
+                indent=2,
+            )
+        )
+        return
+    table = Table(show_header=True, header_style="bold", box=None)
+    for column in ("code", "name", "label", "kind", "severity"):
+        table.add_column(column)
+    for r in chosen:
+        table.add_row(r.code, r.name, r.label, r.kind, r.severity)
+    console = make_console()
+    console.print(table)
+    console.print(f"{len(chosen)} rules")
+
+
+@app.command()
+def explain(
+    rule: Annotated[str, typer.Argument(help="A rule code (M201) or name (sorry-you-feel).")],
+) -> None:
+    """Explain a rule: what it finds, why it matters, an example and what to write instead."""
+    analyzer = get_analyzer(Config())
+    found = find_rule(analyzer.all_rules, rule)
+    if found is None:
+        labels = [r for r in analyzer.all_rules if r.label == rule and r.kind != "missing"]
+        if not labels:
+            raise fail(f"no rule {rule!r}; see `amends rules`")
+        found = labels[0]
+    console = make_console()
+    console.print(Text(f"{found.code} {found.name}", style="bold"))
+    console.print(f"label: {found.label} ({found.kind}, {found.severity})")
+    console.print(f"defined in: {found.source}")
+    console.print()
+    what = found.message.replace("“{match}”", "a phrase").replace("{match}", "a phrase")
+    console.print(Text("What it finds", style="bold"))
+    console.print(what)
+    console.print()
+    console.print(Text("Why it matters", style="bold"))
+    console.print(found.why)
+    console.print()
+    console.print(Text("Example", style="bold"))
+    fires, quiet = found.examples_fail[0], found.examples_pass[0]
+    verb = "is missing from" if found.kind == "missing" else "fires on"
+    console.print(
+        f"{verb}: {fires.text!r}" + (f" (customer: {fires.customer!r})" if fires.customer else "")
+    )
+    console.print(f"not on:   {quiet.text!r}")
+    if found.suggest:
+        console.print()
+        console.print(
+            Text("What to write instead" if found.kind != "component" else "Tip", style="bold")
+        )
+        for s in found.suggest:
+            console.print(s)
+
+
+@app.command(name="eval")
+def eval_command(
+    gold: Annotated[
+        Path, typer.Argument(help="Labelled JSONL: reply, customer, 0/1 per label, quality.")
+    ],
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="text or json.")
+    ] = ReportFormat.text,
+    errors: Annotated[
+        list[str] | None, typer.Option("--errors", help="Also list the ids misjudged for LABEL.")
+    ] = None,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Accuracy on a labelled set: per-label P/R/F1, macro-F1, Spearman(score, quality)."""
+    if not gold.is_file():
+        raise fail(f"{gold}: no such file")
+    for label in errors or ():
+        if label not in LABELS:
+            raise fail(f"--errors {label!r} is not a taxonomy label")
+    analyzer = build_analyzer(select, ignore, config)
+    result = evaluate(gold, analyzer)
+    if fmt is ReportFormat.json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    console = make_console()
+    table = Table(show_header=True, header_style="bold", box=None)
+    for column in ("label", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for group in (COMPONENTS, MISTAKES):
+        for label in group:
+            c = result.labels[label]
+            table.add_row(
+                label, f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}", str(c.support)
+            )
+        table.add_section()
+    console.print(table)
+    for label in errors or ():
+        e = result.errors[label]
+        console.print(f"{label}: false positives {', '.join(e.false_positives) or 'none'}")
+        console.print(f"{label}: false negatives {', '.join(e.false_negatives) or 'none'}")
+    for problem in result.skipped:
+        console.print(f"skipped {problem}")
+    console.print(
+        f"rows {result.rows}; situation: cause accuracy {result.cause_accuracy:.3f}, "
+        f"wait F1 {result.wait.f1:.3f}; quality exact {result.quality_exact}/"
+        f"{result.quality_rows}"
+    )
+    console.print(f"macro-F1 components {result.macro_components:.3f}")
+    console.print(f"macro-F1 mistakes   {result.macro_mistakes:.3f}")
+    console.print(f"Spearman(score, quality) {result.spearman:.3f} over {result.quality_rows} rows")
+
+
+def sample_path() -> Path:
+    return Path(str(resources.files("amends") / "data" / "sample" / "replies.jsonl"))
+
+
+@app.command()
+def demo(
+    limit: Annotated[int, typer.Option(help="Show at most this many replies in full.")] = 6,
+) -> None:
+    """Analyse the sample replies shipped with amends: highlighted findings and a summary."""
+    analyzer = get_analyzer(Config())
+    console = make_console()
+    reports: list[Report] = []
+    with sample_path().open("rb") as stream:
+        for row in open_rows(stream):
+            assert row.data is not None
+            report = analyzer.analyze(row.data["text"], row.data.get("customer"))
+            reports.append(report)
+            if len(reports) <= limit:
+                console.rule(f"{row.data.get('id')}")
+                if row.data.get("customer"):
+                    console.print(Text(f"customer: {row.data['customer']}", style="dim"))
+                console.print(report_panel(report))
+    console.rule()
+    if len(reports) > limit:
+        console.print(f"(showing {limit} of {len(reports)}; one line each for the rest)")
+        for report in reports[limit:]:
+            console.print(report_lines(report)[0])
+    console.print(summary_table(reports))
+    console.print(f"sample: {sample_path()}")
+
+
+@app.command()
+def version() -> None:
+    """Print the amends version and the analyze schema version."""
+    from .model import SCHEMA_VERSION
+
+    typer.echo(f"amends {__version__} (analyze schema_version {SCHEMA_VERSION})")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

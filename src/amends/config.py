@@ -1,0 +1,82 @@
+"""Configuration from ``amends.toml`` or the ``[tool.amends]`` table of ``pyproject.toml``.
+
+Keys: ``select`` and ``ignore``, lists of rule codes, code prefixes, rule names or taxonomy labels.
+The nearest file from the working directory upwards wins; ``amends.toml`` before
+``pyproject.toml`` in the same folder. Command-line options extend what the file says.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .model import Config
+
+KEYS = ("select", "ignore")
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def _table(path: Path) -> dict[str, Any] | None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    if path.name == "pyproject.toml":
+        return data.get("tool", {}).get("amends")
+    return data
+
+
+def find_config(start: Path | None = None) -> tuple[Path | None, dict[str, Any]]:
+    folder = (start or Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        for name in ("amends.toml", "pyproject.toml"):
+            path = candidate / name
+            if path.is_file():
+                table = _table(path)
+                if table is not None:
+                    return path, table
+    return None, {}
+
+
+def load_config(
+    path: Path | None = None,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+) -> Config:
+    """The configuration from ``path`` (or the nearest file), extended by ``select``/``ignore``."""
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such configuration file")
+        table = _table(path) or {}
+        where: Path | None = path
+    else:
+        where, table = find_config()
+    unknown = set(table) - set(KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; use select, ignore"
+        )
+    values: dict[str, tuple[str, ...]] = {}
+    for key in KEYS:
+        value = table.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: {key} must be a list of rule codes, prefixes or names")
+        values[key] = tuple(value)
+    return Config(
+        select=values["select"] + tuple(_split(select)),
+        ignore=values["ignore"] + tuple(_split(ignore)),
+    )
+
+
+def _split(items: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        out.extend(x.strip() for x in item.split(",") if x.strip())
+    return out
