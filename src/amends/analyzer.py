@@ -90,7 +90,7 @@ def _order(f: Finding) -> tuple[int, int, str]:
     return (0, f.start, f.code)
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=128)
 def get_analyzer(config: Config | None = None) -> Analyzer:
     return Analyzer(config)
 
