@@ -52,6 +52,11 @@ _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s|\Z)|\n+|(?<=\S)\s+-\s+(?=\S)")
 _CLAUSE_BREAK = re.compile(r"[,;:()]|\s-\s|\bbut\b|\bhowever\b|\bthough\b|\bso\b|\bwhich\b")
 _DOUBLE_QUOTED = re.compile(r'"[^"\n]{1,300}"')
 _SINGLE_QUOTED = re.compile(r"(?<![\w'])'(?=[^\s'])[^\n]{1,300}?(?<=[^\s])'(?![\w])")
+_QUESTION_OPENING = re.compile(
+    r"\s*(?:(?:<user>|hi|hello|hey|ok|okay)\W{1,3}){0,3}"
+    r"(?:has|have|is|are|was|were|do|does|did|can|could|would|will|should|may)\s+"
+    r"(?:you|your|the|this|that|it|there|we|they|he|she|my|a|an|any)\b"
+)
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
@@ -188,8 +193,11 @@ class Document:
         ]
 
     def is_question(self, pos: int) -> bool:
+        """A sentence ending in "?", or opening like one ("Has the PDF been locked…")."""
         start, end = self.sentence_at(pos)
-        return self.text[start:end].rstrip(" \"')]").endswith("?")
+        if self.text[start:end].rstrip(" \"')]").endswith("?"):
+            return True
+        return _QUESTION_OPENING.match(self.text, start) is not None
 
     def clause_start(self, pos: int) -> int:
         """Where the clause holding ``pos`` begins (a comma, "but", a dash or the sentence)."""
