@@ -7,6 +7,7 @@ Input rows: ``text`` (required, a string), optional ``id`` and ``customer``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -18,6 +19,10 @@ from .analyzer import MAX_CHARS, Analyzer
 
 FORMATS = ("jsonl", "csv")
 
+# csv refuses fields over 128 KiB by default; let texts up to the analyzer's limit (and one past
+# it, so validate() can say what the limit is) through.
+_CSV_FIELD_LIMIT = MAX_CHARS + 1
+
 
 @dataclass(frozen=True, slots=True)
 class Row:
@@ -27,7 +32,8 @@ class Row:
 
 
 def sniff_format(first: str) -> str:
-    return "jsonl" if first.lstrip().startswith("{") else "csv"
+    """``jsonl`` when the first non-blank line looks like JSON, else ``csv``."""
+    return "jsonl" if first.lstrip().startswith(("{", "[")) else "csv"
 
 
 def _decode(raw: bytes | str, line: int) -> tuple[str | None, str | None]:
@@ -75,17 +81,22 @@ def read_csv(lines: Iterable[bytes | str]) -> Iterator[Row]:
             errors[number] = problem
             text = ""
         decoded.append((number, text or ""))
-    if not decoded:
+    # the header is the first non-blank line
+    at = next((i for i, (_, t) in enumerate(decoded) if t.strip()), None)
+    if at is None:
         return
-    header_line, header_text = decoded[0]
+    header_line, header_text = decoded[at]
     header = next(csv.reader([header_text]), [])
     if "text" not in header:
         yield Row(header_line, None, f"line {header_line}: the CSV header needs a 'text' column")
         return
+    rest = decoded[at + 1 :]
     # Re-join the physical lines so quoted fields may span lines; track where each record starts.
-    body = io.StringIO("".join(t if t.endswith("\n") else t + "\n" for _, t in decoded[1:]))
+    body = io.StringIO("".join(t if t.endswith("\n") else t + "\n" for _, t in rest))
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(body)
-    first_line = decoded[1][0] if len(decoded) > 1 else header_line + 1
+    first_line = rest[0][0] if rest else header_line + 1
     while True:
         start = first_line + reader.line_num
         if start in errors:
@@ -96,7 +107,11 @@ def read_csv(lines: Iterable[bytes | str]) -> Iterator[Row]:
         except StopIteration:
             break
         except csv.Error as exc:
-            yield Row(start, None, f"line {start}: malformed CSV ({exc})")
+            if "field larger than field limit" in str(exc):
+                problem = f"a field is over {MAX_CHARS:,} characters; the limit is {MAX_CHARS:,}"
+            else:
+                problem = f"malformed CSV ({exc})"
+            yield Row(start, None, f"line {start}: {problem}")
             continue
         if not record or not any(field.strip() for field in record):
             continue
@@ -143,14 +158,19 @@ def analyse_rows(rows: Iterable[Row], analyzer: Analyzer) -> Iterator[tuple[Row,
 
 
 def open_rows(stream: IO[bytes], fmt: str | None = None) -> Iterator[Row]:
-    """Rows from a binary stream; the format is sniffed from the first line unless given."""
-    first = stream.readline()
-    if not first:
+    """Rows from a binary stream; the format is sniffed from the first non-blank line unless
+    given. A UTF-8 byte order mark (as spreadsheet programs write) is dropped."""
+    head = [stream.readline().removeprefix(codecs.BOM_UTF8)]
+    while head[-1] and not head[-1].strip():
+        head.append(stream.readline())
+    if not head[-1]:
+        head.pop()
+    if not head:
         return iter(())
-    chosen = fmt or sniff_format(first.decode("utf-8", errors="replace"))
+    chosen = fmt or sniff_format(head[-1].decode("utf-8", errors="replace"))
 
     def lines() -> Iterator[bytes]:
-        yield first
+        yield from head
         yield from stream
 
     return read_jsonl(lines()) if chosen == "jsonl" else read_csv(lines())

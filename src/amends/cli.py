@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -141,17 +142,18 @@ def analyze(
     any row was rejected.
     """
     analyzer = build_analyzer(select, ignore, config)
-    if source == "-":
-        stream = sys.stdin.buffer
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise fail(f"{source}: no such file")
-        stream = path.open("rb")
-    out = output.open("w", encoding="utf-8") if output else sys.stdout
+    if source != "-" and not Path(source).is_file():
+        raise fail(f"{source}: no such file")
     rejected = 0
     chosen = None if input_format is InputFormat.auto else input_format.value
-    try:
+    with ExitStack() as files:
+        try:
+            out = files.enter_context(output.open("w", encoding="utf-8")) if output else sys.stdout
+            stream = (
+                sys.stdin.buffer if source == "-" else files.enter_context(Path(source).open("rb"))
+            )
+        except OSError as exc:
+            raise fail(f"{exc.filename}: {exc.strerror}") from exc
         rows = open_rows(stream, chosen)
         first = True
         if fmt is BatchFormat.json:
@@ -168,11 +170,6 @@ def analyze(
             first = False
         if fmt is BatchFormat.json:
             out.write("\n]\n")
-    finally:
-        if stream is not sys.stdin.buffer:
-            stream.close()
-        if output:
-            out.close()
     if rejected:
         typer.echo(
             f"amends: {rejected} row(s) rejected; see the error objects in the output", err=True
