@@ -49,7 +49,7 @@ _SIGNATURE = re.compile(
 )
 _SIGNATURE_TAIL = 48
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s|\Z)|\n+|(?<=\S)\s+-\s+(?=\S)")
-_CLAUSE_BREAK = re.compile(r"[,;:()]|\s-\s|\bbut\b|\bhowever\b|\bthough\b|\bso\b|\bwhich\b")
+_CLAUSE_BREAK = re.compile(r"[,;:()]|\s-\s|\bbut\b|\bhowever\b|\bthough\b|\bso\b|\bwhich\b|\band\b")
 _DOUBLE_QUOTED = re.compile(r'"[^"\n]{1,300}"')
 _SINGLE_QUOTED = re.compile(r"(?<![\w'])'(?=[^\s'])[^\n]{1,300}?(?<=[^\s])'(?![\w])")
 _QUESTION_OPENING = re.compile(

@@ -15,6 +15,9 @@ from .prefilter import Prefilter
 from .rules import Echo, Rule
 
 
+NEGATION_WINDOW = 40  # characters before a match in which a negator still applies to it
+
+
 class _Fields(dict[str, str]):
     """Format fields for messages: ``{match}`` and friends; unknown fields stay as written."""
 
@@ -95,7 +98,12 @@ class Engine:
         for pattern in rule.compiled_excludes:
             if pattern.search(text, s_start, s_end):
                 return False
-        return not (rule.negation and self.negator.search(text, doc.clause_start(start), start))
+        if rule.negation:
+            # a negator in the same clause, a few words before the match
+            scope = max(doc.clause_start(start), start - NEGATION_WINDOW)
+            if self.negator.search(text, scope, start):
+                return False
+        return True
 
     @staticmethod
     def _finding(rule: Rule, doc: Document, start: int, end: int) -> Finding:
