@@ -222,14 +222,15 @@ def rules(
             )
         )
         return
-    table = Table(show_header=True, header_style="bold", box=None)
-    for column in ("code", "name", "label", "kind", "severity"):
-        table.add_column(column)
-    for r in chosen:
-        table.add_row(r.code, r.name, r.label, r.kind, r.severity)
-    console = make_console()
-    console.print(table)
-    console.print(f"{len(chosen)} rules")
+    # Plain aligned lines rather than a rich table: a table squeezed into a narrow terminal
+    # truncates rule names, and a listing of names must stay whole and greppable.
+    rows = [("code", "name", "label", "kind", "severity")]
+    rows += [(r.code, r.name, r.label, r.kind, r.severity) for r in chosen]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [f"{v:<{w}}" for v, w in zip(row, widths, strict=False)]
+        typer.echo("  ".join([*cells, row[-1]]))
+    typer.echo(f"{len(chosen)} rules")
 
 
 @app.command()
