@@ -24,11 +24,32 @@ class ConfigError(ValueError):
 def _table(path: Path) -> dict[str, Any] | None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset "
+            f"{exc.start}); save it as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
-    if path.name == "pyproject.toml":
-        return data.get("tool", {}).get("amends")
-    return data
+    if path.name != "pyproject.toml":
+        return data
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table, not {_toml_type(tool)}")
+    table = tool.get("amends")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(
+            f"{path}: tool.amends must be a table with select/ignore lists, "
+            f"not {_toml_type(table)}; write it as [tool.amends]"
+        )
+    return table
+
+
+def _toml_type(value: Any) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string"}
+    return names.get(type(value), "an array" if isinstance(value, list) else "a date or time")
 
 
 def find_config(start: Path | None = None) -> tuple[Path | None, dict[str, Any]]:
