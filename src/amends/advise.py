@@ -74,6 +74,7 @@ class Case:
     wait_minutes: float | None = None
     history: tuple[PastContact, ...] = ()
     affected: bool | None = None
+    failure: bool | None = None  # whether anything went wrong at all, when known
 
     def __post_init__(self) -> None:
         if not isinstance(self.customer, str):
@@ -84,7 +85,7 @@ class Case:
             raise CaseError(
                 f"severity must be one of {', '.join(SEVERITIES)}, got {self.severity!r}"
             )
-        for name in ("noticed", "legal", "affected"):
+        for name in ("noticed", "legal", "affected", "failure"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, bool):
                 raise CaseError(f"{name} must be true, false or None, got {value!r}")
@@ -548,13 +549,19 @@ def infer_facts(case: Case, analyzer: Analyzer | None = None) -> Facts:
         waited = wait_minutes > 0
 
     failure = (
-        situation.failure
-        or cause in ("ours", "outside")
-        or legal
-        or prior_failures > 0
-        or waited
-        or case.severity is not None
+        case.failure
+        if case.failure is not None
+        else (
+            situation.failure
+            or cause in ("ours", "outside")
+            or legal
+            or prior_failures > 0
+            or waited
+            or case.severity is not None
+        )
     )
+    if case.failure is None:
+        inferred.append("failure")
 
     if case.severity is None:
         inferred.append("severity")

@@ -1,0 +1,844 @@
+"""``coach``: fix a draft. For each mistake a concrete edit on the original text (span,
+replacement, why), and an improved reply with every mistake gone and the components the posture
+requires added as marked slots (``[when, and how: ...]``) for the agent to fill in.
+
+The strategies, slots and restating rules are data (``data/coach.yaml``). The engine applies
+them in rounds, re-reading the text with the analyzer after each, until nothing is left to fix;
+text it has already rewritten that still reads as a mistake is dropped rather than rewritten
+again, so the loop always ends.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .advise import Advice, Case, advise
+from .analyzer import Analyzer, get_analyzer
+from .datafile import DataError, Section, check_fields, fill, load
+from .model import COMPONENTS, MISTAKES, Config, Finding, Report
+from .restate import Restater
+
+ACTIONS = (
+    "respecify",
+    "cut_from",
+    "drop_clause",
+    "drop_sentence",
+    "drop_match",
+    "lowercase",
+    "substitute",
+    "replace_sentence",
+    "replace_clause",
+    "collapse",
+)
+_NEEDS = {
+    "cut_from": ("pattern",),
+    "substitute": ("pattern", "replacement"),
+    "replace_sentence": ("template",),
+    "replace_clause": ("template",),
+}
+_TEMPLATE_FIELDS = ("problem",)
+MAX_ROUNDS = 8
+
+
+# -- results ---------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace ``original[start:end]`` with ``replacement`` (an insertion when start == end)."""
+
+    start: int
+    end: int
+    replacement: str
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "replacement": self.replacement,
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Coaching:
+    original: Report
+    edits: tuple[Edit, ...]
+    improved: str
+    report: Report
+    posture: str
+    slots: tuple[str, ...]  # the components added as slots for the agent to fill in
+
+    def to_dict(self, detail: bool = False) -> dict[str, Any]:
+        return {
+            "edits": [e.to_dict() for e in self.edits],
+            "improved": self.improved,
+            "report": self.report.to_dict(detail=detail),
+            "posture": self.posture,
+            "slots": list(self.slots),
+        }
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """The text with the (non-overlapping) edits applied."""
+    out = text
+    for e in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        out = out[: e.start] + e.replacement + out[e.end :]
+    return out
+
+
+# -- the data --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CoachExample:
+    text: str
+    customer: str | None
+    improved: str
+
+
+@dataclass(frozen=True)
+class Strategy:
+    keys: tuple[str, ...]
+    action: str
+    why: str
+    when: re.Pattern[str] | None = None
+    pattern: re.Pattern[str] | None = None
+    trail: re.Pattern[str] | None = None
+    replacement: str | None = None
+    template: str | None = None
+    examples: tuple[CoachExample, ...] = ()
+    where: str = ""
+
+    def fits(self, finding: Finding) -> bool:
+        return self.when is None or bool(self.when.search((finding.match or "").lower()))
+
+
+@dataclass(frozen=True)
+class Slot:
+    label: str
+    where: str  # start | after_apology | end
+    text: str
+    with_problem: str | None
+    why: str
+
+    def render(self, problem: str | None) -> str:
+        if problem and self.with_problem:
+            return fill(self.with_problem, {"problem": problem})
+        return self.text
+
+
+@dataclass(frozen=True)
+class CoachData:
+    fallback: Strategy
+    strategies: tuple[Strategy, ...]
+    sorry_forms: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
+    bare_apology_rest: re.Pattern[str]
+    problem_slot: str
+    slot_order: tuple[str, ...]
+    slots: Mapping[str, Slot]
+    greeting: tuple[re.Pattern[str], ...]
+    signoff: tuple[re.Pattern[str], ...]
+    clause_break: re.Pattern[str]
+    leading_conjunction: re.Pattern[str]
+    lower_after_greeting: frozenset[str]
+    min_words: int
+    restate: Restater
+    restate_examples: tuple[tuple[str, str | None], ...]
+
+    def strategy_for(self, finding: Finding) -> Strategy:
+        for key in (finding.code, finding.label):
+            for s in self.strategies:
+                if key in s.keys and s.fits(finding):
+                    return s
+        return self.fallback
+
+
+def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> CoachData:
+    """Read and validate ``data/coach.yaml``. ``codes`` are the rule codes strategies may name."""
+    root = load("coach.yaml", path)
+    root.check_keys(
+        (
+            "fallback",
+            "strategies",
+            "sorry_forms",
+            "bare_apology_rest",
+            "problem_slot",
+            "slots",
+            "greeting",
+            "signoff",
+            "clause_break",
+            "leading_conjunction",
+            "lower_after_greeting",
+            "min_words",
+            "restate",
+        )
+    )
+    known = set(codes if codes is not None else (r.code for r in get_analyzer().all_rules))
+    fallback = _strategy(root.section("fallback"), known, examples=False)
+    strategies = tuple(_strategy(s, known) for s in root.sections("strategies"))
+    covered = {k for s in strategies for k in s.keys}
+    uncovered = [m for m in MISTAKES if m not in covered]
+    if uncovered:
+        raise DataError(f"coach.yaml: no strategy for mistake label {uncovered[0]!r}")
+    forms = []
+    for s in root.sections("sorry_forms"):
+        s.check_keys(("head", "forms", "__line__"))
+        templates = s.strs("forms")
+        for t in templates:
+            check_fields(t, ("head", "problem"), s.where)
+        forms.append((s.regex("head"), templates))
+    slots_section = root.section("slots")
+    order = slots_section.labels("order", COMPONENTS)
+    slots = {}
+    for label in order:
+        s = slots_section.section(label)
+        s.check_keys(("where", "text", "with_problem", "why", "__line__"))
+        with_problem = s.opt_str("with_problem")
+        if with_problem is not None:
+            check_fields(with_problem, _TEMPLATE_FIELDS, s.where)
+        text = s.str("text")
+        check_fields(text, (), s.where)
+        slots[label] = Slot(
+            label,
+            s.choice("where", ("start", "after_apology", "end")),
+            text,
+            with_problem,
+            s.str("why"),
+        )
+    extra = [k for k in slots_section.names() if k != "order" and k not in slots]
+    if extra:
+        raise slots_section.fail(f"slot {extra[0]!r} is not listed in slots.order")
+    restate_section = root.section("restate")
+    restate_examples = tuple(
+        (e.str("customer"), e.data.get("problem")) for e in restate_section.sections("examples")
+    )
+    return CoachData(
+        fallback=fallback,
+        strategies=strategies,
+        sorry_forms=tuple(forms),
+        bare_apology_rest=root.regex("bare_apology_rest"),
+        problem_slot=root.str("problem_slot"),
+        slot_order=order,
+        slots=slots,
+        greeting=root.regexes("greeting"),
+        signoff=root.regexes("signoff"),
+        clause_break=root.regex("clause_break"),
+        leading_conjunction=root.regex("leading_conjunction"),
+        lower_after_greeting=frozenset(w.lower() for w in root.strs("lower_after_greeting")),
+        min_words=root.int("min_words"),
+        restate=Restater.from_data(restate_section),
+        restate_examples=restate_examples,
+    )
+
+
+def _strategy(s: Section, known: set[str], examples: bool = True) -> Strategy:
+    s.check_keys(
+        (
+            "for",
+            "when",
+            "action",
+            "why",
+            "pattern",
+            "trail",
+            "replacement",
+            "template",
+            "examples",
+            "__line__",
+        )
+    )
+    keys = s.strs("for", ("*",)) if examples else ()
+    for key in keys:
+        if key not in known and key not in MISTAKES:
+            raise s.fail(f"`for` names {key!r}, which is neither a rule code nor a mistake label")
+    action = s.choice("action", ACTIONS)
+    for needed in _NEEDS.get(action, ()):
+        if needed not in s:
+            raise s.fail(f"action {action} needs {needed!r}")
+    template = s.opt_str("template")
+    if template is not None:
+        check_fields(template, _TEMPLATE_FIELDS, s.where)
+    found = []
+    if examples:
+        for e in s.sections("examples"):
+            e.check_keys(("text", "customer", "improved", "__line__"))
+            found.append(CoachExample(e.str("text"), e.opt_str("customer"), e.str("improved")))
+    return Strategy(
+        keys=keys,
+        action=action,
+        why=s.str("why"),
+        when=s.regex("when") if "when" in s else None,
+        pattern=s.regex("pattern") if "pattern" in s else None,
+        trail=s.regex("trail") if "trail" in s else None,
+        replacement=s.data.get("replacement"),
+        template=template,
+        examples=tuple(found),
+        where=s.where,
+    )
+
+
+@lru_cache(maxsize=1)
+def coach_data() -> CoachData:
+    return load_coach()
+
+
+# -- the text being rewritten ----------------------------------------------------------------
+@dataclass
+class _Piece:
+    text: str
+    start: int  # span of the original text this piece stands for
+    end: int
+    changed: bool
+    why: tuple[str, ...] = ()
+
+
+class Rewrite:
+    """A text under edit that remembers which original span each part came from, so every
+    change, however many rounds it took, is reported as one edit on the original."""
+
+    def __init__(self, original: str):
+        self.original = original
+        self.pieces = [_Piece(original, 0, len(original), False)]
+
+    @property
+    def text(self) -> str:
+        return "".join(p.text for p in self.pieces)
+
+    def _bounds(self) -> list[tuple[int, int]]:
+        out, pos = [], 0
+        for p in self.pieces:
+            out.append((pos, pos + len(p.text)))
+            pos += len(p.text)
+        return out
+
+    def changed_near(self, start: int, end: int, radius: int = 0) -> bool:
+        """Whether ``text[start:end]`` (give or take ``radius``) touches rewritten text."""
+        for p, (s, e) in zip(self.pieces, self._bounds(), strict=True):
+            if not p.changed:
+                continue
+            if s < e and s - radius < end and start < e + radius:
+                return True
+            if s == e and start - radius < s < end + radius:
+                return True
+        return False
+
+    def apply(self, start: int, end: int, replacement: str, why: str) -> None:
+        """Replace ``text[start:end]`` (current coordinates) with ``replacement``."""
+        bounds = self._bounds()
+        if start < end:
+            hit = [i for i, (s, e) in enumerate(bounds) if s < end and start < e]
+        else:
+            at = [i for i, (s, e) in enumerate(bounds) if s <= start <= e]
+            changed = [i for i in at if self.pieces[i].changed]
+            inside = [i for i in at if bounds[i][0] <= start < bounds[i][1]]
+            hit = changed[:1] or inside[:1] or at[-1:]
+        first, last = hit[0], hit[-1]
+        head, tail = self.pieces[first], self.pieces[last]
+        hs, ts = bounds[first][0], bounds[last][0]
+        new: list[_Piece] = []
+        prefix = suffix = ""
+        if head.changed:
+            prefix = head.text[: start - hs]
+            ostart = head.start
+        else:
+            cut = start - hs
+            if cut:
+                new.append(_Piece(head.text[:cut], head.start, head.start + cut, False))
+            ostart = head.start + cut
+        after = None
+        if tail.changed:
+            suffix = tail.text[end - ts :]
+            oend = tail.end
+        else:
+            cut = end - ts
+            oend = tail.start + cut
+            if tail.text[cut:]:
+                after = _Piece(tail.text[cut:], oend, tail.end, False)
+        whys = [w for p in self.pieces[first : last + 1] if p.changed for w in p.why]
+        new.append(
+            _Piece(
+                prefix + replacement + suffix,
+                ostart,
+                oend,
+                True,
+                tuple(dict.fromkeys([*whys, why])),
+            )
+        )
+        if after is not None:
+            new.append(after)
+        self.pieces[first : last + 1] = new
+
+    def apply_many(self, plans: Sequence[_Plan]) -> None:
+        for plan in sorted(plans, key=lambda p: (p.start, p.end), reverse=True):
+            self.apply(plan.start, plan.end, plan.replacement, plan.why)
+
+    def edits(self) -> tuple[Edit, ...]:
+        out = []
+        for p in self.pieces:
+            if p.changed and p.text != self.original[p.start : p.end]:
+                out.append(Edit(p.start, p.end, p.text, " ".join(p.why)))
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    start: int
+    end: int
+    replacement: str
+    why: str
+
+
+def _merge(plans: Iterable[_Plan]) -> list[_Plan]:
+    """Non-overlapping plans: a plan inside a wider one joins it; a partial overlap waits."""
+    kept: list[_Plan] = []
+    for plan in sorted(plans, key=lambda p: (p.start, -(p.end - p.start))):
+        if kept and plan.start < kept[-1].end:
+            last = kept[-1]
+            if plan.end <= last.end and plan.why not in last.why:
+                kept[-1] = _Plan(last.start, last.end, last.replacement, f"{last.why} {plan.why}")
+            continue
+        if kept and plan.start == kept[-1].start and plan.end == kept[-1].end:
+            continue
+        kept.append(plan)
+    return kept
+
+
+# -- the coach -------------------------------------------------------------------------------
+_TERMINAL = re.compile(r"[.!?…]+[\"'”’)\]]*\s*$")
+_LETTER = re.compile(r"[A-Za-z]")
+
+
+class _Coach:
+    def __init__(
+        self,
+        data: CoachData,
+        analyzer: Analyzer,
+        customer: str | None,
+        problem: str | None,
+    ):
+        self.data = data
+        self.analyzer = analyzer
+        self.customer = customer
+        self.problem = problem
+        stopwords = analyzer.lexicons.entries.get("stopword", ())
+        self.lower_words = data.lower_after_greeting | frozenset(stopwords)
+
+    # -- structure of the current text -------------------------------------------------------
+    def head_end(self, text: str) -> int:
+        pos = 0
+        for pattern in self.data.greeting:
+            m = pattern.match(text[pos:])
+            if m:
+                pos += m.end()
+        return pos
+
+    def tail_start(self, text: str) -> int:
+        start = len(text.rstrip())
+        for pattern in self.data.signoff:
+            m = pattern.search(text, self.head_end(text))
+            if m and m.start() < start:
+                start = m.start()
+        return start
+
+    def sentences(self, text: str) -> list[tuple[int, int]]:
+        doc = self.analyzer.normalise(text)
+        out = []
+        for s, e in doc.sentences():
+            os_, oe = doc.to_original(s, e)
+            while os_ < oe and text[os_].isspace():
+                os_ += 1
+            while oe > os_ and text[oe - 1].isspace():
+                oe -= 1
+            if os_ < oe:
+                out.append((os_, oe))
+        return out
+
+    def sentence_at(self, text: str, pos: int) -> tuple[int, int]:
+        spans = self.sentences(text)
+        for s, e in spans:
+            if s <= pos < e:
+                return s, e
+        before = [x for x in spans if x[0] <= pos]
+        return before[-1] if before else (spans[0] if spans else (0, len(text)))
+
+    def protected(self, text: str, s: int, e: int) -> tuple[int, int]:
+        """The sentence without the greeting before it or the sign-off after it."""
+        head, tail = self.head_end(text), self.tail_start(text)
+        ps = head if s < head < e else s
+        pe = tail if ps < tail < e else e
+        return (ps, pe) if ps < pe else (s, e)
+
+    # -- primitive plans ---------------------------------------------------------------------
+    def remove(self, text: str, s: int, e: int, why: str) -> _Plan:
+        tail = self.tail_start(text)
+        follow = e
+        while follow < len(text) and text[follow].isspace():
+            follow += 1
+        if follow < len(text) and follow < max(tail, e + 1) and text[e:follow] != "":
+            return _Plan(s, follow, "", why)
+        start = s
+        while start > self.head_end(text) and text[start - 1].isspace():
+            start -= 1
+        return _Plan(start, e, "", why)
+
+    def drop_sentence(self, text: str, pos: int, why: str) -> _Plan:
+        s, e = self.protected(text, *self.sentence_at(text, pos))
+        return self.remove(text, s, e, why)
+
+    def clause_breaks(self, text: str, s: int, e: int) -> list[tuple[int, int]]:
+        return [(s + m.start(), s + m.end()) for m in self.data.clause_break.finditer(text[s:e])]
+
+    def drop_clause(self, text: str, f: Finding, why: str) -> _Plan:
+        assert f.start is not None and f.end is not None
+        s, e = self.protected(text, *self.sentence_at(text, f.start))
+        terminal = _TERMINAL.search(text[s:e])
+        content_end = s + terminal.start() if terminal else e
+        breaks = [b for b in self.clause_breaks(text, s, content_end) if s < b[0]]
+        before = [b for b in breaks if b[1] <= f.start]
+        after = [b for b in breaks if b[0] >= f.end]
+        prev = before[-1] if before else None
+        nxt = after[0] if after else None
+        if prev is None and nxt is None:
+            return self.drop_sentence(text, f.start, why)
+        if prev is None:
+            assert nxt is not None
+            end = nxt[1]
+            m = self.data.leading_conjunction.match(text[end:])
+            if m:
+                end += m.end()
+            plan = _Plan(s, end, "", why)
+        else:
+            plan = _Plan(prev[0], nxt[0] if nxt else content_end, "", why)
+        remaining = text[s : plan.start] + text[plan.end : e]
+        if len(re.findall(r"[A-Za-z0-9]+", remaining)) < self.data.min_words:
+            return self.drop_sentence(text, f.start, why)
+        return plan
+
+    def respecify(self, text: str, start: int, end: int, why: str) -> _Plan | None:
+        """Attach the problem to the apology word in ``text[start:end]``, to its clause's end."""
+        for m in re.finditer(r"[A-Za-z]+", text[start:end]):
+            forms = next((f for p, f in self.data.sorry_forms if p.match(m.group())), None)
+            if forms is None:
+                continue
+            head_start, head_end = start + m.start(), start + m.end()
+            s, e = self.sentence_at(text, head_start)
+            terminal = _TERMINAL.search(text[s:e])
+            content_end = s + terminal.start() if terminal else e
+            clause_end = next(
+                (b[0] for b in self.clause_breaks(text, head_end, content_end) if b[0] >= end),
+                content_end,
+            )
+            problem = self.problem or self.data.problem_slot
+            for form in forms:
+                replacement = fill(form, {"head": m.group(), "problem": problem})
+                sentence = text[s:head_start] + replacement + text[clause_end:e]
+                if not self.analyzer.analyze(sentence, self.customer).mistakes:
+                    return _Plan(head_start, clause_end, replacement, why)
+            return None
+        return None
+
+    # -- strategies --------------------------------------------------------------------------
+    def plan(self, text: str, f: Finding, strategy: Strategy) -> list[_Plan]:
+        assert f.start is not None and f.end is not None
+        why = strategy.why
+        action = strategy.action
+        if action == "drop_sentence":
+            return [self.drop_sentence(text, f.start, why)]
+        if action == "drop_clause":
+            return [self.drop_clause(text, f, why)]
+        if action == "respecify":
+            plan = self.respecify(text, f.start, f.end, why)
+            return [plan] if plan else [self.drop_sentence(text, f.start, why)]
+        if action == "cut_from":
+            assert strategy.pattern is not None
+            s, e = self.sentence_at(text, f.start)
+            terminal = _TERMINAL.search(text[s:e])
+            content_end = s + terminal.start() if terminal else e
+            m = strategy.pattern.search(text, f.start, content_end)
+            if m is None or len(re.findall(r"\w+", text[s : m.start()])) < self.data.min_words:
+                return [self.drop_clause(text, f, why)]
+            return [_Plan(m.start(), content_end, "" if terminal else ".", why)]
+        if action == "drop_match":
+            end = f.end
+            if strategy.trail is not None:
+                m = strategy.trail.match(text[end:])
+                if m:
+                    end += m.end()
+            return [_Plan(f.start, end, "", why)]
+        if action == "lowercase":
+            return [_Plan(f.start, f.end, text[f.start : f.end].lower(), why)]
+        if action == "substitute":
+            assert strategy.pattern is not None and strategy.replacement is not None
+            match = text[f.start : f.end]
+            return [
+                _Plan(f.start, f.end, strategy.pattern.sub(strategy.replacement, match, 1), why)
+            ]
+        if action in ("replace_sentence", "replace_clause"):
+            assert strategy.template is not None
+            words = fill(strategy.template, {"problem": self.problem or self.data.problem_slot})
+            s, e = self.protected(text, *self.sentence_at(text, f.start))
+            terminal = _TERMINAL.search(text[s:e])
+            content_end = s + terminal.start() if terminal else e
+            start, end = s, content_end
+            if action == "replace_clause":
+                breaks = [b for b in self.clause_breaks(text, s, content_end) if s < b[0]]
+                start = max([b[1] for b in breaks if b[1] <= f.start], default=s)
+                end = min([b[0] for b in breaks if b[0] >= f.end], default=content_end)
+                m = self.data.leading_conjunction.match(text[start:])
+                if m and start + m.end() <= f.start:
+                    start += m.end()
+            words = words[:1].upper() + words[1:] if start == s else words[:1].lower() + words[1:]
+            return [_Plan(start, end, words, why)]
+        raise AssertionError(f"unknown action {action}")  # collapse is planned per report
+
+    def collapse(self, text: str, report: Report, why: str) -> list[_Plan]:
+        """Keep the most specific apology (the first whose sentence names the problem)."""
+        apologies = [f for f in report.findings if f.label == "apology" and f.start is not None]
+        if len(apologies) < 2:
+            return []
+        acknowledged = [
+            f.start for f in report.findings if f.label == "acknowledge" and f.start is not None
+        ]
+
+        def sentence(f: Finding) -> tuple[int, int]:
+            assert f.start is not None
+            return self.sentence_at(text, f.start)
+
+        def names_problem(f: Finding) -> bool:
+            s, e = sentence(f)
+            return any(s <= a < e for a in acknowledged)
+
+        keeper = next((f for f in apologies if names_problem(f)), apologies[0])
+        kept_sentence = sentence(keeper)
+        others = [
+            f
+            for f in report.findings
+            if f.start is not None and f.label not in ("apology", "acknowledge")
+        ]
+        plans = []
+        for f in apologies:
+            if f is keeper:
+                continue
+            assert f.start is not None and f.end is not None
+            s, e = sentence(f)
+            if (s, e) == kept_sentence:
+                start = f.start
+                while start > s and text[start - 1] in " ,":
+                    start -= 1
+                plans.append(_Plan(start, f.end, "", why))
+            elif any(s <= o.start < e for o in others if o.start is not None):  # type: ignore[operator]
+                plans.append(self.drop_clause(text, f, why))
+            else:
+                plans.append(self.drop_sentence(text, f.start, why))
+        return plans
+
+    def fix_round(self, rewrite: Rewrite, report: Report) -> bool:
+        text = rewrite.text
+        plans: list[_Plan] = []
+        collapsed = False
+        for f in report.mistakes:
+            assert f.start is not None and f.end is not None
+            if rewrite.changed_near(f.start, f.end):
+                strategy = self.data.fallback
+            else:
+                strategy = self.data.strategy_for(f)
+            if strategy.action == "collapse":
+                if not collapsed:
+                    plans += self.collapse(text, report, strategy.why)
+                    collapsed = True
+                continue
+            plans += self.plan(text, f, strategy)
+        merged = [p for p in _merge(plans) if text[p.start : p.end] != p.replacement]
+        if not merged:
+            return False
+        rewrite.apply_many(merged)
+        self.tidy(rewrite)
+        return True
+
+    def drop_mistaken_sentences(self, rewrite: Rewrite, report: Report) -> None:
+        """The last resort: every sentence that still holds a mistake goes."""
+        text = rewrite.text
+        plans = []
+        for f in report.mistakes:
+            assert f.start is not None
+            s, e = self.sentence_at(text, f.start)
+            plans.append(self.remove(text, s, e, self.data.fallback.why))
+        rewrite.apply_many(_merge(plans))
+        self.tidy(rewrite)
+
+    # -- slots -------------------------------------------------------------------------------
+    def add_slots(self, rewrite: Rewrite, advice: Advice) -> list[str]:
+        report = self.analyzer.analyze(rewrite.text, self.customer)
+        wanted = [
+            c
+            for c in self.data.slot_order
+            if c in advice.required and c not in advice.omit and not report.has(c)
+        ]
+        needs_problem = "acknowledge" in wanted and report.has("apology")
+        if needs_problem and self.attach_problem(rewrite, report):
+            report = self.analyzer.analyze(rewrite.text, self.customer)
+            wanted = [c for c in wanted if c != "acknowledge" and not report.has(c)]
+        if "apology" in wanted and "acknowledge" in wanted:
+            wanted.remove("acknowledge")
+        chosen = [self.data.slots[c] for c in wanted]
+        after = [s for s in chosen if s.where == "after_apology"]
+        apology = next(
+            (f for f in report.findings if f.label == "apology" and f.start is not None), None
+        )
+        if after and apology is not None:
+            assert apology.start is not None
+            _, at = self.sentence_at(rewrite.text, apology.start)
+            words = " ".join(s.render(self.problem) for s in after)
+            rewrite.apply(at, at, " " + words, " ".join(s.why for s in after))
+        end_slots = [s for s in chosen if s.where == "end"]
+        if end_slots:
+            text = rewrite.text
+            at = self.tail_start(text)
+            while at > 0 and text[at - 1].isspace():
+                at -= 1
+            words = " ".join(s.render(self.problem) for s in end_slots)
+            before = text[:at].rstrip()
+            lead = ""
+            if before:
+                lead = " " if _TERMINAL.search(before) or not before[-1].isalnum() else ". "
+            rewrite.apply(at, at, lead + words, " ".join(s.why for s in end_slots))
+        start_slots = [s for s in chosen if s.where == "start" or (s in after and apology is None)]
+        if start_slots:
+            text = rewrite.text
+            at = self.head_end(text)
+            words = " ".join(s.render(self.problem) for s in start_slots)
+            joiner = " " if at < len(text.rstrip()) else ""
+            rewrite.apply(at, at, words + joiner, " ".join(s.why for s in start_slots))
+        self.tidy(rewrite)
+        return [s.label for s in chosen]
+
+    def attach_problem(self, rewrite: Rewrite, report: Report) -> bool:
+        """Turn a bare "so sorry to hear this" into "so sorry <the customer's problem>"."""
+        text = rewrite.text
+        for f in report.findings:
+            if f.label != "apology" or f.start is None or f.end is None:
+                continue
+            s, e = self.sentence_at(text, f.start)
+            terminal = _TERMINAL.search(text[s:e])
+            content_end = s + terminal.start() if terminal else e
+            clause_end = next(
+                (b[0] for b in self.clause_breaks(text, f.end, content_end)), content_end
+            )
+            if not self.data.bare_apology_rest.match(text[f.end : clause_end]):
+                continue
+            plan = self.respecify(text, f.start, f.end, self.data.slots["acknowledge"].why)
+            if plan is not None:
+                rewrite.apply(plan.start, plan.end, plan.replacement, plan.why)
+                self.tidy(rewrite)
+                return True
+        return False
+
+    # -- tidying -----------------------------------------------------------------------------
+    def tidy(self, rewrite: Rewrite) -> None:
+        """Spacing, stray punctuation and capitals around the edits (never elsewhere)."""
+        for pattern, replacement in _TIDY:
+            text = rewrite.text
+            plans = [
+                _Plan(m.start(), m.end(), m.expand(replacement), "Tidy the text around the edit.")
+                for m in pattern.finditer(text)
+                if rewrite.changed_near(m.start(), m.end(), 1)
+            ]
+            if plans:
+                rewrite.apply_many(_merge(plans))
+        text = rewrite.text
+        head = self.head_end(text)
+        plans = []
+        for s, e in self.sentences(text):
+            start = head if s < head < e else s
+            m = _LETTER.search(text, start, e)
+            if m is None or not rewrite.changed_near(m.start(), m.start(), 2):
+                continue
+            word = re.match(r"[A-Za-z']+", text[m.start() :])
+            after_comma_greeting = start == head and head > 0 and text[:head].rstrip().endswith(",")
+            if after_comma_greeting:
+                if (
+                    word
+                    and word.group().lower() in self.data.lower_after_greeting
+                    and word.group() != "I"
+                ):
+                    wanted = m.group().lower()
+                else:
+                    continue
+            else:
+                wanted = m.group().upper()
+            if wanted != m.group():
+                plans.append(_Plan(m.start(), m.end(), wanted, "Tidy the text around the edit."))
+        if plans:
+            rewrite.apply_many(plans)
+
+
+_TIDY: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"[ \t]{2,}"), " "),
+    (re.compile(r"[ \t]+([,.;:!?])(?![A-Za-z0-9])"), r"\1"),
+    (re.compile(r"[,;:]+\s*([.!?])"), r"\1"),
+    (re.compile(r"([.!?])[ \t]*[,;:]+"), r"\1"),
+    (re.compile(r"\A\s*[,;:]\s*"), ""),
+)
+
+
+def advice_for(report: Report, analyzer: Analyzer | None = None) -> Advice:
+    """The posture for the case behind a report: its customer's message and its situation."""
+    cause = report.situation.cause
+    return advise(
+        Case(
+            customer=report.customer or "",
+            cause=None if cause == "unknown" else cause,
+            failure=True if report.situation.failure else None,
+        ),
+        analyzer,
+    )
+
+
+def coach(
+    report: Report | str,
+    customer: str | None = None,
+    *,
+    slots: bool = True,
+    advice: Advice | None = None,
+    analyzer: Analyzer | None = None,
+) -> Coaching:
+    """Fix a draft: edits on the original text and an improved reply with no mistakes.
+
+    ``report`` is the analyzer's report of the draft (or the draft itself, with ``customer``).
+    With ``slots`` the components the posture requires and the draft lacks are added as marked
+    slots for the agent to fill in; the customer's problem, restated from their message, fills
+    the apology. The improved reply is re-analysed; ``Coaching.report`` is that analysis.
+    """
+    analyzer = analyzer or get_analyzer(Config())
+    if isinstance(report, str):
+        report = analyzer.analyze(report, customer)
+    data = coach_data()
+    advice = advice or advice_for(report, analyzer)
+    problem = data.restate.problem(report.customer, analyzer)
+    engine = _Coach(data, analyzer, report.customer, problem)
+    rewrite = Rewrite(report.text)
+    current = analyzer.analyze(rewrite.text, report.customer)
+    for _ in range(MAX_ROUNDS):
+        if not current.mistakes or not engine.fix_round(rewrite, current):
+            break
+        current = analyzer.analyze(rewrite.text, report.customer)
+    added: list[str] = []
+    if slots:
+        added = engine.add_slots(rewrite, advice)
+        current = analyzer.analyze(rewrite.text, report.customer)
+    for _ in range(MAX_ROUNDS):
+        if not current.mistakes:
+            break
+        engine.drop_mistaken_sentences(rewrite, current)
+        current = analyzer.analyze(rewrite.text, report.customer)
+    improved = rewrite.text
+    return Coaching(
+        original=report,
+        edits=rewrite.edits(),
+        improved=improved,
+        report=current,
+        posture=advice.posture,
+        slots=tuple(added),
+    )
