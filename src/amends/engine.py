@@ -14,7 +14,6 @@ from .model import Finding
 from .prefilter import Prefilter
 from .rules import Echo, Rule
 
-
 NEGATION_WINDOW = 40  # characters before a match in which a negator still applies to it
 
 
@@ -35,31 +34,58 @@ class Engine:
         self.echoes = [r for r in rules if r.echo is not None]
         self.checks = [r for r in rules if r.is_check]
         self.negator = negator
+        # Rules that match the normalised text and rules that match the original (case matters
+        # there) each get their own keyword pass over the text they match.
         self.prefilter = Prefilter(
             [[] if r.on_original else [p.pattern for p in r.compiled] for r in self.detectors]
         )
+        self.original_prefilter = Prefilter(
+            [[p.pattern for p in r.compiled] if r.on_original else [] for r in self.detectors]
+        )
+        self._any_original = any(r.on_original for r in self.detectors)
 
     # -- detectors ---------------------------------------------------------------------------
     def detect(self, doc: Document) -> list[Finding]:
         found: list[Finding] = []
         words = -1
-        for index in sorted(self.prefilter.candidates(doc.text)):
+        for index, slots in self._woken(doc):
             rule = self.detectors[index]
             if rule.min_words or rule.max_words:
                 if words < 0:
                     words = doc.word_count()
                 if words < rule.min_words or (rule.max_words and words > rule.max_words):
                     continue
-            for start, end in self._spans(rule, doc):
+            for start, end in self._spans(rule, doc, slots):
                 found.append(self._finding(rule, doc, start, end))
         return _dedupe(found)
 
-    def _spans(self, rule: Rule, doc: Document) -> list[tuple[int, int]]:
+    def _woken(self, doc: Document) -> list[tuple[int, list[int]]]:
+        """The rules that may match, in catalogue order, each with the patterns that may."""
+        woken = [
+            (self.prefilter.group_of[n], self.prefilter.slot_of[n])
+            for n in self.prefilter.woken(doc.text)
+        ]
+        if self._any_original:
+            original = self.original_prefilter
+            woken.extend(
+                (original.group_of[n], original.slot_of[n]) for n in original.woken(doc.original)
+            )
+            woken.sort()
+        grouped: list[tuple[int, list[int]]] = []
+        for index, slot in woken:
+            if grouped and grouped[-1][0] == index:
+                grouped[-1][1].append(slot)
+            else:
+                grouped.append((index, [slot]))
+        return grouped
+
+    def _spans(self, rule: Rule, doc: Document, slots: Sequence[int]) -> list[tuple[int, int]]:
         if rule.on_original:
-            return self._original_spans(rule, doc)
+            return self._original_spans(rule, doc, slots)
         text = doc.text
         spans: list[tuple[int, int]] = []
-        for pattern in rule.compiled:
+        for slot in slots:
+            pattern = rule.compiled[slot]
             has_hit = "hit" in pattern.groupindex
             for m in pattern.finditer(text):
                 start, end = m.span("hit") if has_hit and m.group("hit") is not None else m.span()
@@ -68,9 +94,12 @@ class Engine:
                 spans.append((start, end))
         return spans
 
-    def _original_spans(self, rule: Rule, doc: Document) -> list[tuple[int, int]]:
+    def _original_spans(
+        self, rule: Rule, doc: Document, slots: Sequence[int]
+    ) -> list[tuple[int, int]]:
         spans = []
-        for pattern in rule.compiled:
+        for slot in slots:
+            pattern = rule.compiled[slot]
             for m in pattern.finditer(doc.original):
                 if any(x.search(m.group()) for x in rule.compiled_exceptions):
                     continue

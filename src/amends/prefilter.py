@@ -1,10 +1,13 @@
-"""Trigger words derived from the rules' own patterns, and one keyword pass that wakes rules.
+"""Trigger words derived from the rules' own patterns, and one keyword pass that wakes patterns.
 
-For every pattern we compute a set of literal strings such that any match of the pattern must
-contain at least one of them (its *anchors*), by walking the parsed regular expression. All
-anchors go into one Aho-Corasick automaton; analysing a text is then a single pass over it that
-wakes only the rules whose anchors occur. A rule with a pattern that has no usable anchor runs on
-every text. Nothing here is kept by hand: change a pattern and its triggers change with it.
+For every pattern we compute *requirements*: sets of literal strings such that any match of the
+pattern contains at least one string of each set, found by walking the parsed regular
+expression. ``(?:we|i) take (?:full )?responsibility`` requires one of {"we take ", "i take "}
+and "responsibility"; requiring both is what keeps a pattern asleep on texts that merely say
+"we". All requirement strings go into one Aho-Corasick automaton; analysing a text is then a
+single pass over it that wakes only the patterns whose every requirement is met. A pattern
+without a usable requirement runs on every text. Nothing here is kept by hand: change a
+pattern and its triggers change with it.
 """
 
 from __future__ import annotations
@@ -24,39 +27,51 @@ import ahocorasick
 
 _MAX_EXACT = 64  # largest set of exact strings tracked for one sub-pattern
 _MAX_LEN = 40
-MIN_ANCHOR = 2  # shorter anchors wake a rule on almost every text; treat as "always run"
+MIN_ANCHOR = 2  # a requirement with a shorter string is met by almost every text: not used
+# Further requirements only narrow what the first one woke; a two-letter one ("in", "us") is met
+# by nearly every text and would only add keyword hits to the pass.
+MIN_EXTRA = 3
+_MAX_REQUIREMENTS = 3  # more rarely narrows further and costs a set test per woken pattern
 
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT}
 _POSSESSIVE = getattr(_c, "POSSESSIVE_REPEAT", None)
 if _POSSESSIVE is not None:
     _REPEATS.add(_POSSESSIVE)
+_ATOMIC = getattr(_c, "ATOMIC_GROUP", None)
 _ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
+
+Strings = frozenset[str]
 
 
 class _Info:
-    """What a sub-pattern can match: all its strings (``exact``) or a factor set (``need``)."""
+    """What a sub-pattern can match: all its strings (``exact``, when few) and requirements."""
 
-    __slots__ = ("exact", "need")
+    __slots__ = ("exact", "needs")
 
-    def __init__(self, exact: frozenset[str] | None, need: frozenset[str] | None):
+    def __init__(self, exact: Strings | None, needs: Sequence[Strings] = ()):
         self.exact = exact
-        self.need = need
+        self.needs = tuple(needs)
 
-    def best(self) -> frozenset[str] | None:
-        return _better(self.exact, self.need)
+    def best(self) -> Strings | None:
+        found = max(self.needs, key=_strength, default=None)
+        return _better(self.exact, found)
 
 
-def _strength(strings: frozenset[str] | None) -> tuple[int, int]:
+_UNKNOWN = _Info(None)
+
+
+def _strength(strings: Strings | None) -> tuple[int, int]:
+    """Longer shortest string first (rarer in text), then fewer strings."""
     if not strings:
         return (-1, 0)
     return (min(len(s) for s in strings), -len(strings))
 
 
-def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+def _better(a: Strings | None, b: Strings | None) -> Strings | None:
     return a if _strength(a) >= _strength(b) else b
 
 
-def _cross(a: frozenset[str], b: frozenset[str]) -> frozenset[str] | None:
+def _cross(a: Strings, b: Strings) -> Strings | None:
     if len(a) * len(b) > _MAX_EXACT:
         return None
     joined = frozenset(x + y for x, y in product(a, b))
@@ -65,7 +80,7 @@ def _cross(a: frozenset[str], b: frozenset[str]) -> frozenset[str] | None:
     return joined
 
 
-def _charset(items: Sequence[tuple[object, object]]) -> frozenset[str] | None:
+def _charset(items: Sequence[tuple[object, object]]) -> Strings | None:
     chars: set[str] = set()
     for op, av in items:
         if op == _c.LITERAL:
@@ -81,8 +96,8 @@ def _charset(items: Sequence[tuple[object, object]]) -> frozenset[str] | None:
 
 
 def _sequence(items: Iterable[tuple[object, object]]) -> _Info:
-    run: frozenset[str] = frozenset({""})  # exact strings of the current run of literals
-    best: frozenset[str] | None = None
+    run: Strings = frozenset({""})  # exact strings of the current run of items
+    needs: list[Strings] = []
     all_exact = True
     for op, av in items:
         info = _node(op, av)
@@ -91,97 +106,153 @@ def _sequence(items: Iterable[tuple[object, object]]) -> _Info:
             if joined is not None:
                 run = joined
                 continue
-            # too many strings: the run so far is a factor of every match; start a new one
-            best = _better(best, run)
+            # too many strings: the run so far is needed by every match; start a new one
+            needs.append(run)
             run = info.exact
-            all_exact = False
         else:
-            best = _better(_better(best, run), info.need)
+            needs.append(run)
+            needs.extend(info.needs)
             run = frozenset({""})
-            all_exact = False
-    best = _better(best, run)
-    return _Info(run if all_exact else None, best)
+        all_exact = False
+    needs.append(run)
+    return _Info(run if all_exact else None, needs)
 
 
 def _node(op: object, av: object) -> _Info:
     if op == _c.LITERAL:
-        return _Info(frozenset({chr(av)}), None)  # type: ignore[arg-type]
+        return _Info(frozenset({chr(av)}))  # type: ignore[arg-type]
     if op == _c.IN:
-        return _Info(_charset(av), None)  # type: ignore[arg-type]
+        return _Info(_charset(av))  # type: ignore[arg-type]
     if op in _ZERO_WIDTH:
-        return _Info(frozenset({""}), None)
+        return _Info(frozenset({""}))
     if op == _c.SUBPATTERN:
-        return _sequence(av[-1])  # type: ignore[index]
+        _group, add_flags, _del_flags, sub = av  # type: ignore[misc]
+        if add_flags & re.IGNORECASE:
+            return _UNKNOWN
+        return _sequence(sub)
+    if op == _ATOMIC:
+        return _sequence(av)  # type: ignore[arg-type]
     if op == _c.BRANCH:
         branches = [_sequence(b) for b in av[1]]  # type: ignore[index]
-        exact: frozenset[str] | None = frozenset()
-        need: frozenset[str] | None = frozenset()
+        exact: Strings | None = frozenset()
+        need: Strings | None = frozenset()
         for b in branches:
             exact = exact | b.exact if exact is not None and b.exact is not None else None
             best = b.best()
             need = need | best if need is not None and best else None
         if exact is not None and len(exact) > _MAX_EXACT:
             exact = None
-        return _Info(exact, need)
+        return _Info(exact, [need] if need else [])
     if op in _REPEATS:
         low, high, sub = av  # type: ignore[misc]
         info = _sequence(sub)
         if low == 0:
             if high == 1 and info.exact is not None:
-                return _Info(info.exact | {""}, None)
-            return _Info(None, None)
+                return _Info(info.exact | {""})
+            return _UNKNOWN
         if low == high == 1:
             return info
-        return _Info(None, info.best())
-    return _Info(None, None)  # ANY, NOT_LITERAL, CATEGORY, GROUPREF, ...
+        # at least one repetition: whatever one repetition needs, the whole needs
+        return _Info(None, [*info.needs, *([info.exact] if info.exact else [])])
+    return _UNKNOWN  # ANY, NOT_LITERAL, CATEGORY, GROUPREF, ...
 
 
-def anchors(pattern: str) -> frozenset[str] | None:
-    """Literal strings, one of which occurs in every match of ``pattern``; None if none do."""
+def _usable(strings: Strings | None) -> bool:
+    return bool(strings) and min(len(s) for s in strings) >= MIN_ANCHOR  # type: ignore[arg-type]
+
+
+def requirements(pattern: str) -> tuple[Strings, ...]:
+    """Sets of literal strings; every match of ``pattern`` contains one string of each set.
+
+    Strongest first (longest shortest string); empty when nothing usable is known, in which
+    case the pattern has to run on every text.
+    """
     parsed = _p.parse(pattern)
-    found = _sequence(parsed).best()
-    if not found or min(len(s) for s in found) < MIN_ANCHOR:
-        return None
-    return found
+    if parsed.state.flags & re.IGNORECASE:
+        return ()
+    info = _sequence(parsed)
+    found = [s for s in (info.exact, *info.needs) if s is not None and _usable(s)]
+    found.sort(key=_strength, reverse=True)
+    kept: list[Strings] = []
+    for strings in found:
+        if kept and min(len(s) for s in strings) < MIN_EXTRA:
+            break
+        # a set that holds a kept set is met whenever that one is: it narrows nothing
+        if not any(k <= strings for k in kept):
+            kept.append(strings)
+    return tuple(kept[:_MAX_REQUIREMENTS])
+
+
+def anchors(pattern: str) -> Strings | None:
+    """Literal strings, one of which occurs in every match of ``pattern``; None if none do."""
+    found = requirements(pattern)
+    return found[0] if found else None
 
 
 class Prefilter:
-    """One Aho-Corasick pass that says which of a list of pattern groups may match a text."""
+    """One Aho-Corasick pass that says which patterns of a list of pattern groups may match.
+
+    Patterns are numbered in order across the groups; ``woken`` returns the numbers of those
+    that may match a text, ascending, so callers run them in their original order.
+    """
 
     def __init__(self, groups: Sequence[Sequence[str]]):
-        """``groups[i]`` is the list of patterns of group ``i`` (a rule)."""
-        self.always: list[int] = []
-        self.anchors: list[frozenset[str] | None] = []
-        table: dict[str, set[int]] = {}
+        """``groups[i]`` is the list of patterns of group ``i`` (a rule, a signal)."""
+        self.group_of: list[int] = []
+        self.slot_of: list[int] = []
+        self.requirements: list[tuple[Strings, ...]] = []
         for index, patterns in enumerate(groups):
-            found: set[str] = set()
-            for pattern in patterns:
-                a = anchors(pattern)
-                if a is None:
-                    found = set()
-                    break
-                found |= a
-            if not found:
-                self.always.append(index)
-                self.anchors.append(None)
-                continue
-            self.anchors.append(frozenset(found))
-            for word in found:
-                table.setdefault(word, set()).add(index)
-        self._automaton = ahocorasick.Automaton()
-        for word, indices in table.items():
-            self._automaton.add_word(word, tuple(sorted(indices)))
-        if table:
+            for slot, pattern in enumerate(patterns):
+                self.group_of.append(index)
+                self.slot_of.append(slot)
+                self.requirements.append(requirements(pattern))
+        self.always = [n for n, needs in enumerate(self.requirements) if not needs]
+        keywords: dict[str, int] = {}
+        # per keyword: the patterns whose first (strongest) requirement it meets
+        primary: list[list[int]] = []
+        self._rest: list[tuple[frozenset[int], ...]] = []
+        for number, needs in enumerate(self.requirements):
+            ids = []
+            for strings in needs:
+                need_ids = set()
+                for word in strings:
+                    if word not in keywords:
+                        keywords[word] = len(keywords)
+                        primary.append([])
+                    need_ids.add(keywords[word])
+                ids.append(frozenset(need_ids))
+            if ids:
+                for k in ids[0]:
+                    primary[k].append(number)
+            self._rest.append(tuple(ids[1:]))
+        self._primary = [tuple(p) for p in primary]
+        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        for word, k in keywords.items():
+            self._automaton.add_word(word, k)
+        self._empty = not keywords
+        if not self._empty:
             self._automaton.make_automaton()
-        self._empty = not table
+
+    def woken(self, text: str) -> list[int]:
+        """Numbers of the patterns that may match ``text``, ascending."""
+        if self._empty:
+            return list(self.always)
+        found = {k for _, k in self._automaton.iter(text)}
+        numbers = set(self.always)
+        primary = self._primary
+        for k in found:
+            numbers.update(primary[k])
+        rest = self._rest
+        return [
+            n
+            for n in sorted(numbers)
+            if not rest[n] or not any(need.isdisjoint(found) for need in rest[n])
+        ]
 
     def candidates(self, text: str) -> set[int]:
-        woken = set(self.always)
-        if self._empty:
-            return woken
-        for _, indices in self._automaton.iter(text):
-            woken.update(indices)
-        return woken
+        """The groups with at least one pattern that may match ``text``."""
+        group_of = self.group_of
+        return {group_of[n] for n in self.woken(text)}
 
 
 def check_linear(pattern: str) -> str | None:
@@ -215,4 +286,4 @@ def check_linear(pattern: str) -> str | None:
     return walk(_p.parse(pattern), 0)
 
 
-__all__ = ["Prefilter", "anchors", "check_linear", "re"]
+__all__ = ["Prefilter", "anchors", "check_linear", "re", "requirements"]

@@ -52,11 +52,11 @@ class SituationModel:
         docs = [("reply", reply)] + ([("customer", customer)] if customer is not None else [])
         prefilter: Prefilter = self._prefilter  # type: ignore[attr-defined]
         for source, doc in docs:
-            for index in sorted(prefilter.candidates(doc.text)):
+            for index, slots in _grouped(prefilter, prefilter.woken(doc.text)):
                 signal = self.signals[index]
                 if signal.source not in (source, "both"):
                     continue
-                hit = self._first(signal, doc)
+                hit = self._first(signal, doc, slots)
                 if hit is None:
                     continue
                 start, end, match = doc.span_text(*hit)
@@ -75,9 +75,9 @@ class SituationModel:
         failure = votes.get("failure", 0.0) >= 1.0 or wait or cause in ("ours", "outside")
         return Situation(cause=cause, wait=wait, failure=failure, evidence=tuple(evidence))
 
-    def _first(self, signal: Signal, doc: Document) -> tuple[int, int] | None:
-        for pattern in signal.compiled:
-            for m in pattern.finditer(doc.text):
+    def _first(self, signal: Signal, doc: Document, slots: Sequence[int]) -> tuple[int, int] | None:
+        for slot in slots:
+            for m in signal.compiled[slot].finditer(doc.text):
                 if doc.in_quotes(*m.span()) and doc is not None:
                     continue
                 if signal.negation and self.negator.search(
@@ -86,6 +86,18 @@ class SituationModel:
                     continue
                 return m.span()
         return None
+
+
+def _grouped(prefilter: Prefilter, woken: Sequence[int]) -> list[tuple[int, list[int]]]:
+    """Woken pattern numbers as (signal, its woken patterns), in signal order."""
+    grouped: list[tuple[int, list[int]]] = []
+    for n in woken:
+        index = prefilter.group_of[n]
+        if grouped and grouped[-1][0] == index:
+            grouped[-1][1].append(prefilter.slot_of[n])
+        else:
+            grouped.append((index, [prefilter.slot_of[n]]))
+    return grouped
 
 
 def load_situation(
