@@ -119,6 +119,25 @@ def test_check_reads_stdin_with_a_dash():
     assert from_stdin["score"] == from_arg["score"]
 
 
+def test_check_stdin_that_is_not_utf8_is_a_clear_error():
+    result = amends_cli("check", "-", input=b"Calm \xff down.")
+    assert result.exit_code == 2
+    assert "stdin is not valid UTF-8 (byte 0xff at offset 5)" in result.stderr
+
+
+def test_check_ignores_a_byte_order_mark_on_stdin():
+    report = check_json("-", input="\ufeffCalm down.")
+    assert "confrontational" in labels(report)
+    assert all(f["match"] != "\ufeff" for f in report["findings"])
+
+
+def test_check_prints_markup_in_the_reply_literally():
+    text = "[red]Calm down[/red] [bold]now"
+    result = amends_cli("check", text)
+    assert result.exit_code == 0, result.output
+    assert text in result.stdout
+
+
 def test_check_customer_changes_the_situation():
     reply = "Thanks for getting in touch."
     alone = check_json(reply)
@@ -488,3 +507,16 @@ def test_console_script_unknown_rule_exit_code():
     assert proc.returncode == 2
     assert "no rule 'no-such-rule'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_console_script_check_rejects_undecodable_stdin():
+    proc = subprocess.run(
+        [str(installed_script()), "check", "-", "--format", "json"],
+        input=b"Calm \xff down.",
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert b"not valid UTF-8" in proc.stderr
+    assert proc.stdout == b""

@@ -103,7 +103,16 @@ def check(
 ) -> None:
     """Check one reply: highlighted findings, what to write instead, the score and its breakdown."""
     if text == "-":
-        text = sys.stdin.read()
+        # Read bytes: the text layer of stdin may smuggle undecodable bytes in as surrogates,
+        # which silently break matching and then leak into the JSON output.
+        raw = sys.stdin.buffer.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise fail(
+                f"stdin is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                "send the reply as UTF-8"
+            ) from exc
     if not text.strip():
         raise fail("the reply is empty; pass the text to check, or - to read stdin")
     analyzer = build_analyzer(select, ignore, config)
