@@ -392,6 +392,26 @@ def test_eval_errors_for_an_unknown_label_and_a_missing_file(gold, tmp_path):
     assert "no such file" in missing.stderr
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"reply": "Calm \xff down."}\n', "not valid UTF-8"),
+        (b'{"reply": "' + b"a" * 1_000_001 + b'", "quality": 1}\n', "1,000,000 characters"),
+        (b'{"reply": "Calm down.", "customer": 5}\n', "customer must be a string"),
+        (b'{"reply": "Calm down.", "quality": "high"}\n', "'high'"),
+    ],
+    ids=["not-utf8", "too-long", "customer-not-string", "quality-not-a-number"],
+)
+def test_eval_a_gold_file_it_cannot_use_is_a_clear_error(tmp_path, content, message):
+    path = tmp_path / "gold.jsonl"
+    path.write_bytes(content)
+    result = amends_cli("eval", str(path))
+    assert result.exit_code == 2
+    assert str(path) in result.stderr
+    assert message in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 # -- demo ------------------------------------------------------------------------------------
 
 

@@ -304,7 +304,13 @@ def eval_command(
         if label not in LABELS:
             raise fail(f"--errors {label!r} is not a taxonomy label")
     analyzer = build_analyzer(select, ignore, config)
-    result = evaluate(gold, analyzer)
+    try:
+        result = evaluate(gold, analyzer)
+    except UnicodeDecodeError as exc:
+        raise fail(f"{gold}: not valid UTF-8 ({exc.reason}); re-save it as UTF-8") from exc
+    except (ValueError, TypeError) as exc:
+        # a row the analyzer refuses (too long, customer not a string) or a non-numeric quality
+        raise fail(f"{gold}: a row could not be evaluated: {exc}") from exc
     if fmt is ReportFormat.json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return
