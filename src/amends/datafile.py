@@ -87,11 +87,16 @@ class Section:
             return None
         return self.str(key)
 
-    def strs(self, key: str, default: Iterable[str] | None = None) -> tuple[str, ...]:
+    def strs(
+        self, key: str, default: Iterable[str] | None = None, empty: bool = False
+    ) -> tuple[str, ...]:
+        """A string or list of strings (``empty``: the strings may be "")."""
         value = self.data.get(key, None if default is None else list(default))
         if isinstance(value, str):
             value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) and (v or empty) for v in value
+        ):
             raise self.fail(f"{key!r} must be a string or a list of strings")
         return tuple(value)
 
@@ -173,7 +178,7 @@ def plain(value: Any) -> Any:
 
 
 def fields_of(template: str) -> set[str]:
-    return set(re.findall(r"\{([a-z_]+)\}", template))
+    return set(re.findall(r"\{([A-Za-z_]+)\}", template))
 
 
 def check_fields(template: str, allowed: Iterable[str], where: str) -> None:
@@ -186,7 +191,7 @@ def check_fields(template: str, allowed: Iterable[str], where: str) -> None:
 
 
 def fill(template: str, values: Mapping[str, str]) -> str:
-    return re.sub(r"\{([a-z_]+)\}", lambda m: values.get(m.group(1), m.group()), template)
+    return re.sub(r"\{([A-Za-z_]+)\}", lambda m: values.get(m.group(1), m.group()), template)
 
 
 def _join(path: str, key: str) -> str:
