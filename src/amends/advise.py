@@ -41,7 +41,15 @@ FACTS: Mapping[str, tuple[Any, ...] | None] = {
     "failure": (True, False),
     "posture": POSTURES,
 }
-_REASON_FIELDS = ("evidence", "cause", "severity", "prior_failures", "wait_minutes", "wait")
+_REASON_FIELDS = (
+    "evidence",
+    "cause",
+    "severity",
+    "prior_failures",
+    "wait_minutes",
+    "wait",
+    "waited_for",
+)
 _CODE = re.compile(r"^P\d{3}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 
@@ -495,14 +503,15 @@ def infer_facts(case: Case, analyzer: Analyzer | None = None) -> Facts:
             words.append(match)
 
     for e in situation.evidence:
-        if e.signal.startswith("cause="):
-            note("cause", e.match)
-        elif e.signal in ("failure", "wait"):
+        if e.signal in ("failure", "wait"):
             note("failure", e.match)
 
     if case.cause is None:
         cause = situation.cause
         inferred.append("cause")
+        for e in situation.evidence:
+            if e.signal == f"cause={cause}":
+                note("cause", e.match)
         if cause == "unknown":
             hit = next((m for p in data.outside if (m := p.search(text))), None)
             if hit:
@@ -686,6 +695,7 @@ def _reason(template: str, facts: Facts, evidence_facts: Sequence[str]) -> str:
             "prior_failures": str(facts.prior_failures),
             "wait_minutes": _number(facts.wait_minutes) if facts.wait_minutes is not None else "?",
             "wait": wait,
+            "waited_for": _minutes(facts.wait_minutes) or "an unknown time",
         },
     )
 

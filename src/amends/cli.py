@@ -383,3 +383,8 @@ def version() -> None:
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+from .cli_agent import register as _register_agent  # noqa: E402
+
+_register_agent(app)

@@ -533,7 +533,8 @@ class _Coach:
             problem = self.problem or self.data.problem_slot
             for form in forms:
                 replacement = fill(form, {"head": m.group(), "problem": problem})
-                sentence = text[s:head_start] + replacement + text[clause_end:e]
+                # Judge the new words on their own: other clauses have their own findings.
+                sentence = text[s:head_start] + replacement + "."
                 if not self.analyzer.analyze(sentence, self.customer).mistakes:
                     return _Plan(head_start, clause_end, replacement, why)
             return None

@@ -1,0 +1,331 @@
+"""The agent's commands: ``advise`` (the posture for a case), ``fix`` (coach a draft) and
+``compose`` (write a reply from an incident). A thin layer over the library, registered on the
+main app by ``register``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.text import Text
+
+from .advise import Advice, Case, CaseError, advise
+from .analyzer import get_analyzer
+from .coach import Coaching, coach
+from .compose import ComposeError, Draft, IncidentError, compose, compose_data, parse_incident
+from .llm import ChatClient, LLMConfig, LLMError, LLMRejected, llm_compose, llm_fix
+from .model import Config
+from .render import make_console, report_panel
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class Cause(StrEnum):
+    ours = "ours"
+    outside = "outside"
+    customer = "customer"
+    unknown = "unknown"
+
+
+class Severity(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class ChannelName(StrEnum):
+    chat = "chat"
+    email = "email"
+    social = "social"
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="text or json.")]
+LLMUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--llm-url",
+        envvar="AMENDS_LLM_URL",
+        help="An OpenAI-compatible server (vLLM, Ollama, llama.cpp) to draft with.",
+    ),
+]
+LLMModelOpt = Annotated[
+    str | None,
+    typer.Option("--llm-model", envvar="AMENDS_LLM_MODEL", help="The model name to ask for."),
+]
+RepairOpt = Annotated[
+    bool,
+    typer.Option(
+        "--repair/--no-repair",
+        help="Repair a model draft that has mistakes (default), or reject it.",
+    ),
+]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"amends: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _client(url: str | None, model: str | None) -> ChatClient | None:
+    try:
+        config = LLMConfig.from_env(url, model)
+    except LLMError as exc:
+        raise _fail(str(exc)) from exc
+    return ChatClient(config) if config else None
+
+
+def _rejected(exc: LLMRejected) -> typer.Exit:
+    typer.echo(f"amends: rejected: {exc}", err=True)
+    typer.echo(f"the model wrote: {exc.text}", err=True)
+    for f in exc.findings:
+        typer.echo(f"  {f.start}-{f.end} {f.code} {f.name} [{f.label}] {f.message}", err=True)
+    return typer.Exit(1)
+
+
+def advise_command(
+    customer: Annotated[
+        str, typer.Option("--customer", "-c", help="The customer's message, or - for stdin.")
+    ] = "",
+    cause: Annotated[
+        Cause | None, typer.Option(help="What caused it; inferred from the message if not given.")
+    ] = None,
+    severity: Annotated[Severity | None, typer.Option(help="low, medium or high.")] = None,
+    legal: Annotated[
+        bool | None,
+        typer.Option("--legal/--not-legal", help="Legal signals; inferred if not given."),
+    ] = None,
+    noticed: Annotated[
+        bool | None,
+        typer.Option("--noticed/--not-noticed", help="Whether the customer noticed the problem."),
+    ] = None,
+    affected: Annotated[
+        bool | None,
+        typer.Option(
+            "--affected/--not-affected",
+            help="Whether an outside cause disrupted the customer's own service.",
+        ),
+    ] = None,
+    prior_failures: Annotated[
+        int | None, typer.Option(min=0, help="Earlier failures for this customer.")
+    ] = None,
+    wait_minutes: Annotated[
+        float | None, typer.Option(min=0, help="How long the customer waited, in minutes.")
+    ] = None,
+    fmt: FormatOpt = Format.text,
+) -> None:
+    """Advise on a case: the posture, why, what the reply must contain and avoid, compensation."""
+    if customer == "-":
+        customer = sys.stdin.read()
+    try:
+        case = Case(
+            customer=customer,
+            cause=cause.value if cause else None,
+            severity=severity.value if severity else None,
+            noticed=noticed,
+            legal=legal,
+            prior_failures=prior_failures,
+            wait_minutes=wait_minutes,
+            affected=affected,
+        )
+    except CaseError as exc:
+        raise _fail(str(exc)) from exc
+    advice = advise(case)
+    if fmt is Format.json:
+        typer.echo(json.dumps(advice.to_dict(), ensure_ascii=False, indent=2))
+        return
+    _print_advice(advice)
+
+
+def _print_advice(advice: Advice) -> None:
+    console = make_console()
+    console.print(Text.assemble(("posture: ", "dim"), (advice.posture, "bold")))
+    console.print(advice.summary)
+    console.print()
+    console.print(Text("why", style="bold"))
+    for r in advice.reasons:
+        console.print(Text.assemble((f"{r.code} {r.name}: ", "bold"), r.reason))
+        console.print(Text(f"  {r.principle}", style="dim"))
+    console.print()
+    console.print(Text.assemble(("must contain: ", "bold"), ", ".join(advice.required) or "-"))
+    if advice.omit:
+        console.print(Text.assemble(("leave out: ", "bold"), ", ".join(advice.omit)))
+    console.print(Text.assemble(("avoid: ", "bold"), ", ".join(advice.avoid)))
+    offer = "offer" if advice.compensation.offer else "do not offer"
+    console.print(Text.assemble(("compensation: ", "bold"), f"{offer}. {advice.compensation.why}"))
+    if advice.technique:
+        console.print()
+        console.print(Text("long-wait technique", style="bold"))
+        for i, step in enumerate(advice.technique, 1):
+            console.print(f"  {i}. {step}")
+    if advice.facts is not None and advice.facts.inferred:
+        facts = advice.facts
+        console.print()
+        console.print(
+            Text(
+                f"case: cause={facts.cause} severity={facts.severity} "
+                f"noticed={str(facts.noticed).lower()} legal={str(facts.legal).lower()} "
+                f"prior_failures={facts.prior_failures}"
+                + (f" wait_minutes={facts.wait_minutes:g}" if facts.wait_minutes else "")
+                + f" (inferred: {', '.join(facts.inferred)})",
+                style="dim",
+            )
+        )
+
+
+def fix_command(
+    text: Annotated[str, typer.Argument(help="The draft reply, or - to read it from stdin.")],
+    customer: Annotated[
+        str | None, typer.Option("--customer", "-c", help="The customer's message it answers.")
+    ] = None,
+    fmt: FormatOpt = Format.text,
+    llm_url: LLMUrlOpt = None,
+    llm_model: LLMModelOpt = None,
+    repair: RepairOpt = True,
+) -> None:
+    """Fix a draft: an edit for each mistake, and an improved reply with none left."""
+    if text == "-":
+        text = sys.stdin.read()
+    if not text.strip():
+        raise _fail("the draft is empty; pass the text to fix, or - to read stdin")
+    analyzer = get_analyzer(Config())
+    try:
+        report = analyzer.analyze(text, customer)
+    except (ValueError, TypeError) as exc:
+        raise _fail(str(exc)) from exc
+    client = _client(llm_url, llm_model)
+    try:
+        coaching = llm_fix(report, client, repair) if client else coach(report)
+    except LLMRejected as exc:
+        raise _rejected(exc) from exc
+    except LLMError as exc:
+        raise _fail(str(exc)) from exc
+    if fmt is Format.json:
+        typer.echo(json.dumps(_coaching_json(coaching), ensure_ascii=False, indent=2))
+        return
+    _print_coaching(coaching)
+
+
+def _coaching_json(coaching: Coaching) -> dict[str, Any]:
+    data = coaching.to_dict()
+    return {
+        "edits": data["edits"],
+        "improved": data["improved"],
+        "report": data["report"],
+        "posture": data["posture"],
+        "slots": data["slots"],
+    }
+
+
+def _print_coaching(coaching: Coaching) -> None:
+    console = make_console()
+    original = coaching.original.text
+    console.print(Text(f"edits ({len(coaching.edits)})", style="bold"))
+    if not coaching.edits:
+        console.print("  none: the draft has no mistakes and nothing the posture needs is missing")
+    for e in coaching.edits:
+        before = original[e.start : e.end]
+        line = Text(f"  {e.start}-{e.end} ")
+        if before:
+            line.append(f"“{before}”", style="red")
+            line.append(" → ")
+        line.append(f"“{e.replacement}”" if e.replacement else "(removed)", style="green")
+        console.print(line)
+        console.print(Text(f"      {e.why}", style="dim"))
+    console.print()
+    console.print(Text(f"improved ({coaching.posture})", style="bold"))
+    console.print(report_panel(coaching.report))
+    if coaching.slots:
+        console.print(Text(f"fill in the slots for: {', '.join(coaching.slots)}", style="yellow"))
+
+
+def compose_command(
+    incident: Annotated[
+        str, typer.Option("--incident", "-i", help="The incident as a JSON file, or - for stdin.")
+    ],
+    channel: Annotated[
+        ChannelName, typer.Option("--channel", help="chat, email or social.")
+    ] = ChannelName.chat,
+    seed: Annotated[int | None, typer.Option(help="Pick the phrasing (default: random).")] = None,
+    tone: Annotated[str, typer.Option(help="warm, formal or brief.")] = "warm",
+    fmt: FormatOpt = Format.text,
+    llm_url: LLMUrlOpt = None,
+    llm_model: LLMModelOpt = None,
+    repair: RepairOpt = True,
+) -> None:
+    """Compose a reply from an incident (problem, cause, steps, follow_up...) for a channel."""
+    if incident == "-":
+        raw, where = sys.stdin.read(), "stdin"
+    else:
+        path = Path(incident)
+        if not path.is_file():
+            raise _fail(f"{incident}: no such file")
+        raw, where = path.read_text(encoding="utf-8"), incident
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise _fail(f"{where}: not valid JSON: {exc.msg} at line {exc.lineno}") from exc
+    if tone not in compose_data().tones:
+        raise _fail(f"--tone must be one of {', '.join(compose_data().tones)}, not {tone!r}")
+    try:
+        parsed = parse_incident(data)
+        client = _client(llm_url, llm_model)
+        if client:
+            draft = llm_compose(parsed, channel.value, client, repair)
+        else:
+            draft = compose(parsed, channel.value, tone=tone, seed=seed)
+    except IncidentError as exc:
+        raise _fail(f"{where}: {exc}") from exc
+    except LLMRejected as exc:
+        raise _rejected(exc) from exc
+    except (ComposeError, LLMError) as exc:
+        raise _fail(str(exc), 1) from exc
+    if fmt is Format.json:
+        data = draft.to_dict()
+        typer.echo(
+            json.dumps(
+                {
+                    "text": data["text"],
+                    "posture": data["posture"],
+                    "report": data["report"],
+                    "channel": data["channel"],
+                    "slots": data["slots"],
+                    "warnings": data["warnings"],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    _print_draft(draft)
+
+
+def _print_draft(draft: Draft) -> None:
+    console = make_console()
+    console.print(draft.text)
+    console.print()
+    console.print(
+        Text(
+            f"posture {draft.posture}, {draft.channel}, {len(draft.text)} characters; "
+            f"score {draft.report.score}; labels: {', '.join(draft.report.labels) or 'none'}",
+            style="dim",
+        )
+    )
+    if draft.slots:
+        console.print(Text(f"fill in: {', '.join(draft.slots)}", style="yellow"))
+    for w in draft.warnings:
+        console.print(Text(f"note: {w}", style="yellow"))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``advise``, ``fix`` and ``compose`` to the ``amends`` command line."""
+    app.command(name="advise")(advise_command)
+    app.command(name="fix")(fix_command)
+    app.command(name="compose")(compose_command)
