@@ -12,32 +12,36 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 LINK = "<link>"
 HANDLE = "<user>"
 
 # Same-length character substitutions: no offset bookkeeping needed.
-_SAME_LENGTH = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "`": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2033": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",
-        "\u00a0": " ",
-        "\u2009": " ",
-        "\u202f": " ",
-        "\u200b": " ",
-    }
-)
+_SAME_LENGTH_CHARS = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "`": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2033": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\u200b": " ",
+}
+_SAME_LENGTH = str.maketrans(_SAME_LENGTH_CHARS)
+# str.translate looks every character up in a dict; replacing only the few characters a text
+# holds is much faster and gives the same text, as no replacement is itself replaced.
+_SAME_LENGTH_ASCII = tuple((k, v) for k, v in _SAME_LENGTH_CHARS.items() if k.isascii())
+_SAME_LENGTH_ANY = re.compile("[" + "".join(_SAME_LENGTH_CHARS) + "]")
+assert not set(_SAME_LENGTH_CHARS.values()) & set(_SAME_LENGTH_CHARS)
 
 _LINK_RE = r"(?P<link>(?:https?://|www\.)\S+)"
 _HANDLE_RE = r"(?P<handle>(?<![\w@])@\w{1,30})"
@@ -48,7 +52,17 @@ _SIGNATURE = re.compile(
     r"(?:\s*(?:[\^*~]\s?[a-z][a-z.\-]{0,15}|(?<=\s)[-~]\s?[a-z][a-z.]{1,15}|\d/\d))+[\s.!]*\Z"
 )
 _SIGNATURE_TAIL = 48
+# Every piece of a signature holds one of these characters at most 18 characters before the
+# piece ends, and only blanks, "." and "!" may follow the last piece: most texts cannot end in one.
+_SIGNATURE_MARK = re.compile(r"[\^*~/-]")
+_SIGNATURE_REACH = 20
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s|\Z)|\n+|(?<=\S)\s+-\s+(?=\S)")
+# The same matches, written to open with one character class so the regex engine skips straight
+# to the few characters that can start one; without "-" in the text the dash break cannot occur.
+_SENTENCE_END_FAST = re.compile(
+    r"[.!?\s](?:(?<=[.!?])[.!?]*[\"')\]]*(?=\s|\Z)|(?<=\n)\n*|(?<=\S\s)\s*-\s+(?=\S))"
+)
+_SENTENCE_END_NO_DASH = re.compile(r"[.!?\n](?:(?<=[.!?])[.!?]*[\"')\]]*(?=\s|\Z)|(?<=\n)\n*)")
 _CLAUSE_BREAK = re.compile(r"[,;:()]|\s-\s|\bbut\b|\bhowever\b|\bthough\b|\bso\b|\bwhich\b|\band\b")
 _DOUBLE_QUOTED = re.compile(r'"[^"\n]{1,300}"')
 _SINGLE_QUOTED = re.compile(r"(?<![\w'])'(?=[^\s'])[^\n]{1,300}?(?<=[^\s])'(?![\w])")
@@ -58,6 +72,14 @@ _QUESTION_OPENING = re.compile(
     r"(?:you|your|the|this|that|it|there|we|they|he|she|my|a|an|any)\b"
 )
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_RUN = re.compile(r"[\w']+")
+_FAST_CACHE = 256  # compiled replacement patterns kept, one per set of spellings seen
+
+
+def _first_run(word: str) -> str | None:
+    """The leading run of word characters of a spelling variant; a match needs it whole."""
+    m = _RUN.match(word)
+    return m.group() if m else None
 
 
 class Normaliser:
@@ -71,21 +93,64 @@ class Normaliser:
             if words
             else r"(?P<word>(?!))"
         )
+        # The reference definition of what gets replaced; ``_replacements`` finds the same
+        # matches faster.
         self._pattern = re.compile("|".join([_LINK_RE, _HANDLE_RE, _ENTITY_RE, spelling]))
+        self._words = words
+        # A variant matches only where its leading run of word characters stands whole in the
+        # text, so a text wakes only the variants whose run it holds. Variants that do not open
+        # with a word character are always tried.
+        self._by_run: dict[str, list[str]] = {}
+        self._unkeyed: list[str] = []
+        for word in words:
+            run = _first_run(word)
+            if run is None:
+                self._unkeyed.append(word)
+            else:
+                self._by_run.setdefault(run, []).append(word)
+        self._runs = frozenset(self._by_run)
+        self._fast: dict[frozenset[str], re.Pattern[str]] = {}
+
+    def _replacements(self, low: str, stop: int) -> Iterator[re.Match[str]]:
+        """The matches of ``self._pattern`` in ``low[:stop]``, from a smaller, quicker pattern."""
+        present = self._runs.intersection(_RUN.findall(low, 0, stop))
+        key = frozenset(present)
+        pattern = self._fast.get(key)
+        if pattern is None:
+            if len(self._fast) >= _FAST_CACHE:
+                self._fast.clear()
+            allowed = {w for run in present for w in self._by_run[run]}
+            pattern = self._fast[key] = _leading_class_pattern(
+                [w for w in self._words if w in allowed or w in self._unkeyed]
+            )
+        return pattern.finditer(low, 0, stop)
 
     def __call__(self, original: str) -> Document:
         low = original.lower()
         if len(low) != len(original):  # a few characters lower-case to two code points
             low = "".join(c.lower()[:1] or c for c in original)
-        low = low.translate(_SAME_LENGTH)
+        if low.isascii():
+            for old, new in _SAME_LENGTH_ASCII:
+                if old in low:
+                    low = low.replace(old, new)
+        elif _SAME_LENGTH_ANY.search(low):
+            low = low.translate(_SAME_LENGTH)
         pieces: list[str] = []
         # Replaced stretches: (normalised start, normalised end, original start, original end).
         segments: list[tuple[int, int, int, int]] = []
         last = 0
         out_len = 0
-        signature = _SIGNATURE.search(low, max(0, len(low) - _SIGNATURE_TAIL))
+        tail = max(0, len(low) - _SIGNATURE_TAIL)
+        end = len(low)
+        while end and (low[end - 1] in ".!" or low[end - 1].isspace()):
+            end -= 1
+        signature = (
+            _SIGNATURE.search(low, tail)
+            if _SIGNATURE_MARK.search(low, max(tail, end - _SIGNATURE_REACH))
+            else None
+        )
         stop = signature.start() if signature else len(low)
-        for m in self._pattern.finditer(low, 0, stop):
+        for m in self._replacements(low, stop):
             kind = m.lastgroup
             group = m.group()
             if kind == "link":
@@ -115,6 +180,32 @@ class Normaliser:
         return Document(original, "".join(pieces), tuple(segments))
 
 
+def _leading_class_pattern(words: list[str]) -> re.Pattern[str]:
+    """``Normaliser._pattern`` for these spelling variants, opening with one character class.
+
+    Each alternative consumes its first character in the class and checks it (and what stood
+    before it) with a look-behind, so the regex engine skips straight to the few characters
+    that can start a match instead of trying every alternative at every position. Alternatives
+    keep their order: at any position the same one wins as in the reference pattern.
+    """
+    first: dict[str, list[str]] = {}
+    for word in words:
+        first.setdefault(word[0], []).append(word[1:])
+    alternatives = [
+        r"(?P<link>(?<=h)ttps?://\S+|(?<=w)ww\.\S+)",
+        r"(?P<handle>(?<=@)(?<![\w@]@)\w{1,30})",
+        r"(?P<entity>(?<=&)(?:[a-z]{2,6}|#\d{1,6}|#x[0-9a-f]{1,5});)",
+    ]
+    if first:
+        spelled = "|".join(
+            f"(?<={re.escape(c)})(?:" + "|".join(re.escape(r) for r in rests) + ")"
+            for c, rests in first.items()
+        )
+        alternatives.append(r"(?P<word>(?<![\w'].)(?:" + spelled + r")(?![\w']))")
+    chars = "".join(re.escape(c) for c in sorted({"h", "w", "@", "&", *first}))
+    return re.compile(f"[{chars}](?:" + "|".join(alternatives) + ")")
+
+
 class Document:
     """The original text, its normalised copy, and its sentences (as normalised offsets)."""
 
@@ -136,7 +227,7 @@ class Document:
         self._nstarts = [s[0] for s in segments]
         starts = [0]
         ends = []
-        for m in _SENTENCE_END.finditer(text):
+        for m in (_SENTENCE_END_FAST if "-" in text else _SENTENCE_END_NO_DASH).finditer(text):
             ends.append(m.end())
             starts.append(m.end())
         ends.append(len(text))
