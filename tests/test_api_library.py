@@ -323,3 +323,26 @@ def test_text_at_the_limit_is_accepted():
     assert len(text) == MAX_CHARS
     report = amends.analyze(text)
     assert "confrontational" in report.labels
+
+
+def test_config_accepts_a_string_or_a_list_and_rejects_unknown_selectors():
+    from amends import Config, analyze
+
+    rude = "Calm down, sorry for any inconvenience."
+    assert Config(ignore="M601").ignore == ("M601",)
+    assert Config(ignore=["M6", "M1"]).ignore == ("M6", "M1")
+    labels = analyze(rude, config=Config(ignore=["M6"])).labels
+    assert "confrontational" not in labels and "vague_apology" in labels
+    with pytest.raises(ValueError, match="no rule matches 'X999'"):
+        analyze(rude, config=Config(ignore=("X999",)))
+    with pytest.raises(TypeError, match="must be strings"):
+        Config(select=(1,))
+
+
+def test_missing_lists_only_components_whose_rules_are_switched_on():
+    from amends import Config, analyze
+
+    report = analyze("Sorry.", "My parcel is late!", config=Config(select=("apology", "N")))
+    assert report.missing == ()
+    full = analyze("Sorry.", "My parcel is late!")
+    assert "remedy" in full.missing

@@ -395,21 +395,25 @@ def test_eval_errors_for_an_unknown_label_and_a_missing_file(gold, tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b'{"reply": "Calm \xff down."}\n', "not valid UTF-8"),
+        (b'{"reply": "Calm \xff down."}\n', "line 1: not valid UTF-8"),
         (b'{"reply": "' + b"a" * 1_000_001 + b'", "quality": 1}\n', "1,000,000 characters"),
-        (b'{"reply": "Calm down.", "customer": 5}\n', "customer must be a string"),
+        (b'{"reply": "Calm down.", "customer": 5}\n', "'customer' must be a string"),
         (b'{"reply": "Calm down.", "quality": "high"}\n', "'high'"),
+        (b'{"reply": "Calm down.", "confrontational": "0"}\n', "must be 0 or 1"),
     ],
-    ids=["not-utf8", "too-long", "customer-not-string", "quality-not-a-number"],
+    ids=["not-utf8", "too-long", "customer-not-string", "quality-not-a-number", "label-string"],
 )
-def test_eval_a_gold_file_it_cannot_use_is_a_clear_error(tmp_path, content, message):
+def test_eval_skips_a_row_it_cannot_use_with_its_reason_and_scores_the_rest(
+    tmp_path, content, message
+):
     path = tmp_path / "gold.jsonl"
-    path.write_bytes(content)
+    good = b'{"reply": "Calm down.", "confrontational": 1}\n'
+    path.write_bytes(content + good)
     result = amends_cli("eval", str(path))
-    assert result.exit_code == 2
-    assert str(path) in result.stderr
-    assert message in result.stderr
-    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 0, result.stderr
+    assert "skipped line 1:" in result.stdout
+    assert message in result.stdout
+    assert "rows 1;" in result.stdout
 
 
 # -- demo ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from functools import lru_cache
 from .document import Normaliser
 from .engine import Engine, _dedupe
 from .model import COMPONENTS, LABELS, Config, Finding, Report
-from .rules import Lexicons, Rule, load_lexicons, load_rules, select_rules
+from .rules import Lexicons, Rule, load_lexicons, load_rules, select_rules, unknown_selectors
 from .score import Weights, load_weights
 from .situation import SituationModel, load_situation
 
@@ -33,7 +33,15 @@ class Analyzer:
         self.config = config or Config()
         self.lexicons = lexicons or load_lexicons()
         self.all_rules = rules if rules is not None else load_rules(lexicons=self.lexicons)
+        unknown = unknown_selectors(self.config.select + self.config.ignore, self.all_rules)
+        if unknown:
+            raise ValueError(
+                f"no rule matches {', '.join(repr(u) for u in unknown)}; selectors are rule "
+                "codes (M201), code prefixes (M2), names (sorry-you-feel) or taxonomy labels"
+            )
         self.rules = select_rules(self.all_rules, self.config.select, self.config.ignore)
+        # components some enabled detector can find; only these can be reported missing
+        self.detectable = {r.label for r in self.rules if not r.is_check}
         negator = re.compile(self.lexicons.expand("{negator}", "lexicons"))
         self.engine = Engine(self.rules, negator)
         self.normalise = Normaliser(self.lexicons.spellings)
@@ -64,8 +72,10 @@ class Analyzer:
             present = {f.label for f in found}
         labels = tuple(label for label in LABELS if label in present)
         expected = self.weights.expected_for(situation)
-        missing = tuple(c for c in COMPONENTS if c in expected and c not in present)
-        found += self.engine.missing_checks(present, expected)
+        missing = tuple(
+            c for c in COMPONENTS if c in expected and c not in present and c in self.detectable
+        )
+        found += self.engine.missing_checks(present, missing)
         score, quality, breakdown = self.weights.score(found, labels, situation)
         return Report(
             text=text,

@@ -73,35 +73,39 @@ def read_jsonl(lines: Iterable[bytes | str]) -> Iterator[Row]:
 
 
 def read_csv(lines: Iterable[bytes | str]) -> Iterator[Row]:
-    decoded: list[tuple[int, str]] = []
+    """Rows of a CSV file with a header, streamed; quoted fields may span lines."""
     errors: dict[int, str] = {}
-    for number, raw in enumerate(lines, 1):
-        text, problem = _decode(raw, number)
-        if problem:
-            errors[number] = problem
-            text = ""
-        decoded.append((number, text or ""))
+    numbered = enumerate(lines, 1)
+
+    def decoded() -> Iterator[str]:
+        for number, raw in numbered:
+            text, problem = _decode(raw, number)
+            if problem:
+                errors[number] = problem
+                text = ""
+            yield text if (text or "").endswith("\n") else (text or "") + "\n"
+
+    source = decoded()
     # the header is the first non-blank line
-    at = next((i for i, (_, t) in enumerate(decoded) if t.strip()), None)
-    if at is None:
+    header_line = 0
+    header_text = ""
+    for header_line, header_text in enumerate(source, 1):
+        if header_text.strip():
+            break
+    else:
         return
-    header_line, header_text = decoded[at]
+    if header_line in errors:
+        yield Row(header_line, None, errors.pop(header_line))
+        return
     header = next(csv.reader([header_text]), [])
     if "text" not in header:
         yield Row(header_line, None, f"line {header_line}: the CSV header needs a 'text' column")
         return
-    rest = decoded[at + 1 :]
-    # Re-join the physical lines so quoted fields may span lines; track where each record starts.
-    body = io.StringIO("".join(t if t.endswith("\n") else t + "\n" for _, t in rest))
     if csv.field_size_limit() < _CSV_FIELD_LIMIT:
         csv.field_size_limit(_CSV_FIELD_LIMIT)
-    reader = csv.reader(body)
-    first_line = rest[0][0] if rest else header_line + 1
+    reader = csv.reader(source)
     while True:
-        start = first_line + reader.line_num
-        if start in errors:
-            # skip the undecodable physical line and report it in place
-            yield Row(start, None, errors.pop(start))
+        start = header_line + reader.line_num + 1
         try:
             record = next(reader)
         except StopIteration:
@@ -113,6 +117,10 @@ def read_csv(lines: Iterable[bytes | str]) -> Iterator[Row]:
                 problem = f"malformed CSV ({exc})"
             yield Row(start, None, f"line {start}: {problem}")
             continue
+        if start in errors:
+            # the undecodable physical line, reported in place
+            yield Row(start, None, errors.pop(start))
+            continue
         if not record or not any(field.strip() for field in record):
             continue
         if len(record) != len(header):
@@ -121,6 +129,8 @@ def read_csv(lines: Iterable[bytes | str]) -> Iterator[Row]:
             )
             continue
         yield Row(start, dict(zip(header, record, strict=True)))
+    for line, problem in sorted(errors.items()):
+        yield Row(line, None, problem)
 
 
 def validate(row: Row) -> str | None:

@@ -27,7 +27,7 @@ from .render import (
     report_panel,
     summary_table,
 )
-from .rules import RuleError, find_rule, unknown_selectors
+from .rules import RuleError, find_rule
 
 app = typer.Typer(
     name="amends",
@@ -79,13 +79,11 @@ def build_analyzer(
 ) -> Analyzer:
     try:
         cfg: Config = load_config(config, select or (), ignore or ())
-        analyzer = get_analyzer(cfg)
+        return get_analyzer(cfg)
     except (ConfigError, RuleError) as exc:
         raise fail(str(exc)) from exc
-    unknown = unknown_selectors(cfg.select + cfg.ignore, analyzer.all_rules)
-    if unknown:
-        raise fail(f"no rule matches {', '.join(repr(u) for u in unknown)}; see `amends rules`")
-    return analyzer
+    except ValueError as exc:  # a selector that names no rule
+        raise fail(f"{exc}; see `amends rules`") from exc
 
 
 @app.command()

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .analyzer import Analyzer
-from .model import COMPONENTS, LABELS, MISTAKES
+from .analyzer import MAX_CHARS, Analyzer
+from .model import CAUSES, COMPONENTS, LABELS, MISTAKES
 
 
 @dataclass
@@ -121,9 +121,36 @@ def spearman(xs: Sequence[float], ys: Sequence[float]) -> float:
     return cov / (vx * vy) ** 0.5 if vx and vy else 0.0
 
 
+def _problem(row: Any, number: int) -> str | None:
+    """Why a gold row cannot be scored, or None."""
+    if not isinstance(row, dict):
+        return f"line {number}: expected a JSON object"
+    if not isinstance(row.get("reply"), str):
+        return f"line {number}: needs a string 'reply'"
+    if len(row["reply"]) > MAX_CHARS:
+        return f"line {number}: 'reply' is longer than {MAX_CHARS:,} characters"
+    if row.get("customer") is not None and not isinstance(row["customer"], str):
+        return f"line {number}: 'customer' must be a string or null"
+    for label in LABELS:
+        if label in row and row[label] not in (0, 1, None) and not isinstance(row[label], bool):
+            return f"line {number}: '{label}' must be 0 or 1, got {row[label]!r}"
+    quality = row.get("quality")
+    if quality is not None and (isinstance(quality, bool) or quality not in (1, 2, 3, 4, 5)):
+        return f"line {number}: 'quality' must be 1 to 5 or null, got {quality!r}"
+    if row.get("cause") is not None and row["cause"] not in CAUSES:
+        return f"line {number}: 'cause' must be one of {', '.join(CAUSES)}"
+    return None
+
+
 def read_gold(path: Path) -> Iterable[tuple[int, dict[str, Any] | None, str | None]]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
+    """Gold rows with their line numbers; a row that cannot be used comes with its reason."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, None, f"line {number}: not valid UTF-8 (byte {exc.start + 1})"
+                continue
             if not line.strip():
                 continue
             try:
@@ -131,8 +158,9 @@ def read_gold(path: Path) -> Iterable[tuple[int, dict[str, Any] | None, str | No
             except json.JSONDecodeError as exc:
                 yield number, None, f"line {number}: not valid JSON ({exc.msg})"
                 continue
-            if not isinstance(row, dict) or not isinstance(row.get("reply"), str):
-                yield number, None, f"line {number}: needs a string 'reply'"
+            problem = _problem(row, number)
+            if problem:
+                yield number, None, problem
                 continue
             yield number, row, None
 

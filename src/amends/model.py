@@ -180,7 +180,18 @@ class Report:
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    """Which rules run. Selectors are codes, code prefixes, rule names or taxonomy labels."""
+    """Which rules run. Selectors are codes, code prefixes, rule names or taxonomy labels.
+
+    ``select`` and ``ignore`` take a string or any sequence of strings.
+    """
 
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("select", "ignore"):
+            value = getattr(self, name)
+            items = (value,) if isinstance(value, str) else tuple(value)
+            if not all(isinstance(item, str) for item in items):
+                raise TypeError(f"Config.{name} must be strings (rule codes, prefixes or names)")
+            object.__setattr__(self, name, items)
