@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -87,13 +86,10 @@ def read_csv(lines: Iterable[bytes | str]) -> Iterator[Row]:
 
     source = decoded()
     # the header is the first non-blank line
-    header_line = 0
-    header_text = ""
-    for header_line, header_text in enumerate(source, 1):
-        if header_text.strip():
-            break
-    else:
+    found = next(((n, t) for n, t in enumerate(source, 1) if t.strip()), None)
+    if found is None:
         return
+    header_line, header_text = found
     if header_line in errors:
         yield Row(header_line, None, errors.pop(header_line))
         return
