@@ -49,6 +49,7 @@ _REASON_FIELDS = (
     "wait_minutes",
     "wait",
     "waited_for",
+    "earlier",
 )
 _CODE = re.compile(r"^P\d{3}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -284,6 +285,7 @@ class Inference:
     repeat: tuple[tuple[re.Pattern[str], int], ...]
     severity: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
     affected: tuple[re.Pattern[str], ...]
+    question: re.Pattern[str]
     duration: re.Pattern[str]
     numbers: Mapping[str, float]
     units: Mapping[str, float]
@@ -457,7 +459,7 @@ def _load_wait(s: Section) -> WaitTechnique:
 
 
 def _load_inference(s: Section) -> Inference:
-    s.check_keys(("legal", "outside", "repeat", "severity", "affected", "durations"))
+    s.check_keys(("legal", "outside", "repeat", "severity", "affected", "question", "durations"))
     repeat = tuple((r.regex("pattern"), r.int("prior")) for r in s.sections("repeat"))
     severity_section = s.section("severity")
     levels = []
@@ -474,6 +476,7 @@ def _load_inference(s: Section) -> Inference:
         repeat=repeat,
         severity=tuple(levels),
         affected=s.regexes("affected"),
+        question=s.regex("question"),
         duration=durations.regex("pattern"),
         numbers=numbers,
         units=units,
@@ -598,7 +601,7 @@ def infer_facts(case: Case, analyzer: Analyzer | None = None) -> Facts:
             hit = next((m for p in data.affected if (m := p.search(text))), None)
             if hit:
                 note("affected", doc.span_text(*hit.span())[2])
-            affected = hit is not None or waited
+            affected = hit is not None or waited or not _only_questions(text, data.question)
     else:
         affected = case.affected
 
@@ -615,6 +618,12 @@ def infer_facts(case: Case, analyzer: Analyzer | None = None) -> Facts:
         inferred=tuple(inferred),
         evidence={k: tuple(v) for k, v in evidence.items()},
     )
+
+
+def _only_questions(text: str, question: re.Pattern[str]) -> bool:
+    """Whether every sentence of the message asks something (an inquiry, not a complaint)."""
+    sentences = [x.strip() for x in re.findall(r"[^.!?\n]+[.!?]*", text) if x.strip(" .!?")]
+    return bool(sentences) and all(question.search(x) for x in sentences)
 
 
 def _longest_wait(text: str, data: Inference) -> float | None:
@@ -696,6 +705,9 @@ def _reason(template: str, facts: Facts, evidence_facts: Sequence[str]) -> str:
             "wait_minutes": _number(facts.wait_minutes) if facts.wait_minutes is not None else "?",
             "wait": wait,
             "waited_for": _minutes(facts.wait_minutes) or "an unknown time",
+            "earlier": {1: "once", 2: "twice"}.get(
+                facts.prior_failures, f"{facts.prior_failures} times"
+            ),
         },
     )
 

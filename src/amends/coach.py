@@ -786,7 +786,9 @@ _TIDY: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def advice_for(report: Report, analyzer: Analyzer | None = None) -> Advice:
     """The posture for the case behind a report: its customer's message and its situation."""
-    cause = report.situation.cause
+    # With the customer's message, the cause is read from it alone: a reply that blames the
+    # courier does not make the case an outside one.
+    cause = None if report.customer else report.situation.cause
     return advise(
         Case(
             customer=report.customer or "",
