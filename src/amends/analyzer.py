@@ -13,6 +13,7 @@ from functools import lru_cache
 from .document import Normaliser
 from .engine import Engine, _dedupe
 from .model import COMPONENTS, LABELS, Config, Finding, Report
+from .prefilter import Keywords
 from .rules import Lexicons, Rule, load_lexicons, load_rules, select_rules, unknown_selectors
 from .score import Weights, load_weights
 from .situation import SituationModel, load_situation
@@ -43,9 +44,11 @@ class Analyzer:
         # components some enabled detector can find; only these can be reported missing
         self.detectable = {r.label for r in self.rules if not r.is_check}
         negator = re.compile(self.lexicons.expand("{negator}", "lexicons"))
-        self.engine = Engine(self.rules, negator)
+        # one keyword pass over a reply wakes both the detectors and the situation signals
+        keywords = Keywords()
+        self.engine = Engine(self.rules, negator, keywords)
         self.normalise = Normaliser(self.lexicons.spellings)
-        self.situation: SituationModel = load_situation(self.lexicons, negator)
+        self.situation: SituationModel = load_situation(self.lexicons, negator, keywords=keywords)
         self.weights = weights or load_weights()
 
     def analyze(self, text: str, customer: str | None = None) -> Report:

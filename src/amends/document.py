@@ -13,6 +13,7 @@ import html
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
+from typing import Protocol
 
 LINK = "<link>"
 HANDLE = "<user>"
@@ -80,6 +81,12 @@ def _first_run(word: str) -> str | None:
     """The leading run of word characters of a spelling variant; a match needs it whole."""
     m = _RUN.match(word)
     return m.group() if m else None
+
+
+class Scanner(Protocol):
+    """A keyword automaton (``prefilter.Keywords``)."""
+
+    def scan(self, text: str) -> set[int]: ...
 
 
 class Normaliser:
@@ -213,6 +220,8 @@ class Document:
         "_clauses",
         "_nstarts",
         "_quotes",
+        "_scan",
+        "_scanned_by",
         "_segments",
         "original",
         "sentence_ends",
@@ -235,6 +244,15 @@ class Document:
         self.sentence_ends = ends
         self._quotes: list[tuple[int, int]] | None = None
         self._clauses: dict[int, list[int]] = {}
+        self._scanned_by: object = None
+        self._scan: set[int] = set()
+
+    def scan(self, keywords: Scanner) -> set[int]:
+        """The trigger words of ``keywords`` in the normalised text, found once per keyword set."""
+        if self._scanned_by is not keywords:
+            self._scan = keywords.scan(self.text)
+            self._scanned_by = keywords
+        return self._scan
 
     # -- offsets -------------------------------------------------------------------------
     def to_original(self, start: int, end: int) -> tuple[int, int]:

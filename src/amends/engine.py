@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from .document import Document
 from .model import Finding
-from .prefilter import Prefilter
+from .prefilter import Keywords, Prefilter
 from .rules import Echo, Rule
 
 NEGATION_WINDOW = 40  # characters before a match in which a negator still applies to it
@@ -29,15 +29,20 @@ def render(template: str, match: str) -> str:
 
 
 class Engine:
-    def __init__(self, rules: Sequence[Rule], negator: re.Pattern[str]):
+    def __init__(
+        self, rules: Sequence[Rule], negator: re.Pattern[str], keywords: Keywords | None = None
+    ):
+        """``keywords`` may be shared with other prefilters so one pass over a text serves all."""
         self.detectors = [r for r in rules if not r.is_check and r.echo is None]
         self.echoes = [r for r in rules if r.echo is not None]
         self.checks = [r for r in rules if r.is_check]
         self.negator = negator
         # Rules that match the normalised text and rules that match the original (case matters
         # there) each get their own keyword pass over the text they match.
+        self.keywords = keywords if keywords is not None else Keywords()
         self.prefilter = Prefilter(
-            [[] if r.on_original else [p.pattern for p in r.compiled] for r in self.detectors]
+            [[] if r.on_original else [p.pattern for p in r.compiled] for r in self.detectors],
+            self.keywords,
         )
         self.original_prefilter = Prefilter(
             [[p.pattern for p in r.compiled] if r.on_original else [] for r in self.detectors]
@@ -48,7 +53,8 @@ class Engine:
     def detect(self, doc: Document) -> list[Finding]:
         found: list[Finding] = []
         words = -1
-        for index, slots in self._woken(doc):
+        keywords = doc.scan(self.keywords)
+        for index, slots in self._woken(doc, keywords):
             rule = self.detectors[index]
             if rule.min_words or rule.max_words:
                 if words < 0:
@@ -59,11 +65,11 @@ class Engine:
                 found.append(self._finding(rule, doc, start, end))
         return _dedupe(found)
 
-    def _woken(self, doc: Document) -> list[tuple[int, list[int]]]:
+    def _woken(self, doc: Document, keywords: set[int]) -> list[tuple[int, list[int]]]:
         """The rules that may match, in catalogue order, each with the patterns that may."""
         woken = [
             (self.prefilter.group_of[n], self.prefilter.slot_of[n])
-            for n in self.prefilter.woken(doc.text)
+            for n in self.prefilter.woken_in(keywords)
         ]
         if self._any_original:
             original = self.original_prefilter

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from itertools import product
+from operator import itemgetter
 
 try:  # Python 3.11+ keeps the parser private; it has been stable for decades.
     from re import _constants as _c  # type: ignore[attr-defined]
@@ -161,6 +162,20 @@ def _usable(strings: Strings | None) -> bool:
     return bool(strings) and min(len(s) for s in strings) >= MIN_ANCHOR  # type: ignore[arg-type]
 
 
+def _kept(info: _Info, shortest: int) -> tuple[Strings, ...]:
+    """The usable requirements of ``info``, strongest first, without redundant ones."""
+    found = [s for s in (info.exact, *info.needs) if s is not None and _usable(s)]
+    found.sort(key=_strength, reverse=True)
+    kept: list[Strings] = []
+    for strings in found:
+        if kept and min(len(s) for s in strings) < shortest:
+            break
+        # a set that holds a kept set is met whenever that one is: it narrows nothing
+        if not any(k <= strings for k in kept):
+            kept.append(strings)
+    return tuple(kept[:_MAX_REQUIREMENTS])
+
+
 def requirements(pattern: str) -> tuple[Strings, ...]:
     """Sets of literal strings; every match of ``pattern`` contains one string of each set.
 
@@ -170,23 +185,51 @@ def requirements(pattern: str) -> tuple[Strings, ...]:
     parsed = _p.parse(pattern)
     if parsed.state.flags & re.IGNORECASE:
         return ()
-    info = _sequence(parsed)
-    found = [s for s in (info.exact, *info.needs) if s is not None and _usable(s)]
-    found.sort(key=_strength, reverse=True)
-    kept: list[Strings] = []
-    for strings in found:
-        if kept and min(len(s) for s in strings) < MIN_EXTRA:
-            break
-        # a set that holds a kept set is met whenever that one is: it narrows nothing
-        if not any(k <= strings for k in kept):
-            kept.append(strings)
-    return tuple(kept[:_MAX_REQUIREMENTS])
+    return _kept(_sequence(parsed), MIN_EXTRA)
 
 
 def anchors(pattern: str) -> Strings | None:
     """Literal strings, one of which occurs in every match of ``pattern``; None if none do."""
     found = requirements(pattern)
     return found[0] if found else None
+
+
+class Keywords:
+    """The trigger strings of one or more prefilters in one automaton.
+
+    Prefilters that share a ``Keywords`` are served by one pass over a text; ``Document.scan``
+    keeps the result, so the detectors and the situation model read a reply once.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._automaton: ahocorasick.Automaton | None = None
+
+    def id(self, word: str) -> int:
+        number = self._ids.get(word)
+        if number is None:
+            number = self._ids[word] = len(self._ids)
+            self._automaton = None
+        return number
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def scan(self, text: str) -> set[int]:
+        """The ids of the trigger strings that occur in ``text``."""
+        automaton = self._automaton
+        if automaton is None:
+            if not self._ids:
+                return set()
+            automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+            for word, number in self._ids.items():
+                automaton.add_word(word, number)
+            automaton.make_automaton()
+            self._automaton = automaton
+        return set(map(_second, automaton.iter(text)))
+
+
+_second = itemgetter(1)
 
 
 class Prefilter:
@@ -196,8 +239,9 @@ class Prefilter:
     that may match a text, ascending, so callers run them in their original order.
     """
 
-    def __init__(self, groups: Sequence[Sequence[str]]):
+    def __init__(self, groups: Sequence[Sequence[str]], keywords: Keywords | None = None):
         """``groups[i]`` is the list of patterns of group ``i`` (a rule, a signal)."""
+        self.keywords = keywords if keywords is not None else Keywords()
         self.group_of: list[int] = []
         self.slot_of: list[int] = []
         self.requirements: list[tuple[Strings, ...]] = []
@@ -207,41 +251,28 @@ class Prefilter:
                 self.slot_of.append(slot)
                 self.requirements.append(requirements(pattern))
         self.always = [n for n, needs in enumerate(self.requirements) if not needs]
-        keywords: dict[str, int] = {}
         # per keyword: the patterns whose first (strongest) requirement it meets
-        primary: list[list[int]] = []
+        self._primary: dict[int, list[int]] = {}
         self._rest: list[tuple[frozenset[int], ...]] = []
         for number, needs in enumerate(self.requirements):
-            ids = []
-            for strings in needs:
-                need_ids = set()
-                for word in strings:
-                    if word not in keywords:
-                        keywords[word] = len(keywords)
-                        primary.append([])
-                    need_ids.add(keywords[word])
-                ids.append(frozenset(need_ids))
+            ids = [frozenset(self.keywords.id(word) for word in strings) for strings in needs]
             if ids:
                 for k in ids[0]:
-                    primary[k].append(number)
+                    self._primary.setdefault(k, []).append(number)
             self._rest.append(tuple(ids[1:]))
-        self._primary = [tuple(p) for p in primary]
-        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        for word, k in keywords.items():
-            self._automaton.add_word(word, k)
-        self._empty = not keywords
-        if not self._empty:
-            self._automaton.make_automaton()
 
     def woken(self, text: str) -> list[int]:
         """Numbers of the patterns that may match ``text``, ascending."""
-        if self._empty:
-            return list(self.always)
-        found = {k for _, k in self._automaton.iter(text)}
+        return self.woken_in(self.keywords.scan(text))
+
+    def woken_in(self, found: set[int]) -> list[int]:
+        """Numbers of the patterns that may match a text holding the keywords ``found``."""
         numbers = set(self.always)
         primary = self._primary
         for k in found:
-            numbers.update(primary[k])
+            hit = primary.get(k)
+            if hit:
+                numbers.update(hit)
         rest = self._rest
         return [
             n
@@ -286,4 +317,11 @@ def check_linear(pattern: str) -> str | None:
     return walk(_p.parse(pattern), 0)
 
 
-__all__ = ["Prefilter", "anchors", "check_linear", "re", "requirements"]
+__all__ = [
+    "Keywords",
+    "Prefilter",
+    "anchors",
+    "check_linear",
+    "re",
+    "requirements",
+]

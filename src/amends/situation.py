@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ import yaml
 
 from .document import Document
 from .model import CAUSES, LABELS, Evidence, Situation
-from .prefilter import Prefilter
+from .prefilter import Keywords, Prefilter
 from .rules import Lexicons, RuleError, _compile, _LineLoader
 
 SIGNALS = ("failure", "wait", *tuple(f"cause={c}" for c in CAUSES if c != "unknown"))
@@ -40,10 +40,14 @@ class SituationModel:
     from_labels: Mapping[str, tuple[str, ...]]  # detector label -> signals it implies
     cause_order: tuple[str, ...]
     negator: re.Pattern[str]
+    # shared with the detectors' prefilter, so one pass over a reply serves both
+    keywords: Keywords | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(
-            self, "_prefilter", Prefilter([[p.pattern for p in s.compiled] for s in self.signals])
+            self,
+            "_prefilter",
+            Prefilter([[p.pattern for p in s.compiled] for s in self.signals], self.keywords),
         )
 
     def infer(self, reply: Document, customer: Document | None, labels: Iterable[str]) -> Situation:
@@ -52,7 +56,8 @@ class SituationModel:
         docs = [("reply", reply)] + ([("customer", customer)] if customer is not None else [])
         prefilter: Prefilter = self._prefilter  # type: ignore[attr-defined]
         for source, doc in docs:
-            for index, slots in _grouped(prefilter, prefilter.woken(doc.text)):
+            woken = prefilter.woken_in(doc.scan(prefilter.keywords))
+            for index, slots in _grouped(prefilter, woken):
                 signal = self.signals[index]
                 if signal.source not in (source, "both"):
                     continue
@@ -101,7 +106,10 @@ def _grouped(prefilter: Prefilter, woken: Sequence[int]) -> list[tuple[int, list
 
 
 def load_situation(
-    lexicons: Lexicons, negator: re.Pattern[str], path: Path | Any | None = None
+    lexicons: Lexicons,
+    negator: re.Pattern[str],
+    path: Path | Any | None = None,
+    keywords: Keywords | None = None,
 ) -> SituationModel:
     path = path or resources.files("amends") / "data" / "situation.yaml"
     raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
@@ -142,4 +150,4 @@ def load_situation(
     for name in order:
         if name not in CAUSES:
             raise RuleError(f"situation.yaml: cause_order names unknown cause {name!r}")
-    return SituationModel(tuple(signals), from_labels, order, negator)
+    return SituationModel(tuple(signals), from_labels, order, negator, keywords)
