@@ -703,7 +703,8 @@ class _Coach:
             before = text[:at].rstrip()
             lead = ""
             if before:
-                lead = " " if _TERMINAL.search(before) or not before[-1].isalnum() else ". "
+                ends_open = before[-1].isalnum() or before[-1] in "])\"'"
+                lead = ". " if ends_open and not _TERMINAL.search(before) else " "
             rewrite.apply(at, at, lead + words, " ".join(s.why for s in end_slots))
         start_slots = [s for s in chosen if s.where == "start" or (s in after and apology is None)]
         if start_slots:

@@ -180,10 +180,12 @@ class Restater:
         return None
 
     def _states_a_failure(self, candidate: str, analyzer: Analyzer) -> bool:
-        """Whether the words say something went wrong: a negation, or one of the analyzer's
-        own signals of failure or waiting."""
+        """Whether the words say something went wrong: a negation, a failure the analyzer names
+        on its own, or one of its signals of failure or waiting."""
         if self.failure_words.search(candidate.lower()):
             return True
+        if analyzer.analyze(self.judge.replace("{problem}", candidate)).has("acknowledge"):
+            return True  # the analyzer's own failure predicates, without the echo of the message
         empty = analyzer.normalise("")
         situation = analyzer.situation.infer(empty, analyzer.normalise(candidate), ())
         return any(e.signal in ("failure", "wait") for e in situation.evidence)
