@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from .document import Document
 from .model import Finding
-from .prefilter import Keywords, Prefilter
+from .prefilter import Gate, Keywords, Prefilter, gate
 from .rules import Echo, Rule
 
 NEGATION_WINDOW = 40  # characters before a match in which a negator still applies to it
@@ -44,6 +44,9 @@ class Engine:
             [[] if r.on_original else [p.pattern for p in r.compiled] for r in self.detectors],
             self.keywords,
         )
+        self._gates = [
+            [None if r.on_original else gate(p) for p in r.compiled] for r in self.detectors
+        ]
         self.original_prefilter = Prefilter(
             [[p.pattern for p in r.compiled] if r.on_original else [] for r in self.detectors]
         )
@@ -61,7 +64,7 @@ class Engine:
                     words = doc.word_count()
                 if words < rule.min_words or (rule.max_words and words > rule.max_words):
                     continue
-            for start, end in self._spans(rule, doc, slots):
+            for start, end in self._spans(rule, doc, slots, self._gates[index]):
                 found.append(self._finding(rule, doc, start, end))
         return _dedupe(found)
 
@@ -85,15 +88,22 @@ class Engine:
                 grouped.append((index, [slot]))
         return grouped
 
-    def _spans(self, rule: Rule, doc: Document, slots: Sequence[int]) -> list[tuple[int, int]]:
+    def _spans(
+        self, rule: Rule, doc: Document, slots: Sequence[int], gates: Sequence[Gate | None]
+    ) -> list[tuple[int, int]]:
         if rule.on_original:
             return self._original_spans(rule, doc, slots)
         text = doc.text
         spans: list[tuple[int, int]] = []
         for slot in slots:
             pattern = rule.compiled[slot]
+            pos = 0
+            if gates[slot] is not None:
+                pos = gates[slot].start(text)
+                if pos is None:
+                    continue
             has_hit = "hit" in pattern.groupindex
-            for m in pattern.finditer(text):
+            for m in pattern.finditer(text, pos):
                 start, end = m.span("hit") if has_hit and m.group("hit") is not None else m.span()
                 if start == end or not self._keeps(rule, doc, start, end):
                     continue

@@ -18,9 +18,11 @@ from itertools import product
 from operator import itemgetter
 
 try:  # Python 3.11+ keeps the parser private; it has been stable for decades.
+    from re import _compiler  # type: ignore[attr-defined]
     from re import _constants as _c  # type: ignore[attr-defined]
     from re import _parser as _p  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - older layouts
+    import sre_compile as _compiler  # type: ignore[no-redef]
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _p  # type: ignore[no-redef]
 
@@ -286,6 +288,109 @@ class Prefilter:
         return {group_of[n] for n in self.woken(text)}
 
 
+# -- gates ---------------------------------------------------------------------------------
+# A pattern that tries a long alternation after every word ("up to five words, then one of forty
+# failure phrases") spends its time trying that alternation where it cannot succeed. The
+# alternation, with the literal text before it, is a *gate*: every match contains a match of
+# it, so when the gate matches nowhere the pattern does not either, and a match cannot start
+# more than the width of what precedes the gate before the gate's first match.
+_GATE_ALTERNATIVES = 8  # smaller alternations are cheap enough to try where they stand
+_GATE_WORDS = 3  # fewer optional words before the alternation: it is tried too few times to pay
+
+
+class Gate:
+    """A pattern every match of another one contains, and how far before it a match starts."""
+
+    __slots__ = ("pattern", "reach")
+
+    def __init__(self, pattern: re.Pattern[str], reach: int | None):
+        self.pattern = pattern
+        self.reach = reach  # None: unbounded, so only the gate's absence is telling
+
+    def start(self, text: str) -> int | None:
+        """Where in ``text`` a match may first start; None when none can."""
+        found = self.pattern.search(text)
+        if found is None:
+            return None
+        return 0 if self.reach is None else max(0, found.start() - self.reach)
+
+
+def _in_sequence(items: Iterable[tuple[object, object]]) -> list[tuple[object, object]]:
+    """The items a match goes through once each, in order, with plain groups opened up."""
+    out: list[tuple[object, object]] = []
+    for op, av in items:
+        if op == _c.SUBPATTERN and not av[1] and not av[2]:  # type: ignore[index]
+            out.extend(_in_sequence(av[3]))  # type: ignore[index]
+        else:
+            out.append((op, av))
+    return out
+
+
+def _refers_to_groups(items: Iterable[tuple[object, object]]) -> bool:
+    for op, av in items:
+        if op in (_c.GROUPREF, _c.GROUPREF_EXISTS):
+            return True
+        if op == _c.SUBPATTERN and _refers_to_groups(av[3]):  # type: ignore[index]
+            return True
+        if op == _c.BRANCH and any(_refers_to_groups(b) for b in av[1]):  # type: ignore[index]
+            return True
+        if op in _REPEATS and _refers_to_groups(av[2]):  # type: ignore[index]
+            return True
+        if op in (_c.ASSERT, _c.ASSERT_NOT) and _refers_to_groups(av[1]):  # type: ignore[index]
+            return True
+    return False
+
+
+def _repeats_words(items: Iterable[tuple[object, object]]) -> bool:
+    """Whether ``items`` repeat a group (not one character) up to ``_GATE_WORDS`` times or more."""
+    for op, av in items:
+        if op in _REPEATS:
+            _low, high, sub = av  # type: ignore[misc]
+            if high >= _GATE_WORDS and (len(sub) > 1 or sub[0][0] == _c.SUBPATTERN):
+                return True
+            inner = [sub]
+        elif op == _c.SUBPATTERN:
+            inner = [av[3]]  # type: ignore[index]
+        elif op == _c.BRANCH:
+            inner = av[1]  # type: ignore[index]
+        else:
+            continue
+        if any(_repeats_words(i) for i in inner):
+            return True
+    return False
+
+
+def gate(pattern: re.Pattern[str]) -> Gate | None:
+    """The gate of ``pattern``: its last long alternation with the literal text before it.
+
+    None unless the pattern goes through a long alternation after optional repeated words
+    (only then is it tried often enough that searching for it first pays), with literal text
+    right before it (without one, searching for the gate costs as much as the pattern).
+    """
+    tree = _p.parse(pattern.pattern)
+    if tree.state.flags & re.IGNORECASE:
+        return None
+    items = _in_sequence(tree)
+    last = None
+    for i, (op, av) in enumerate(items):
+        if op == _c.BRANCH and len(av[1]) >= _GATE_ALTERNATIVES:  # type: ignore[index]
+            last = i
+    if last is None:
+        return None
+    first = last
+    while first and items[first - 1][0] == _c.LITERAL:
+        first -= 1
+    if (
+        first == last
+        or not _repeats_words(items[:first])
+        or _refers_to_groups(items[first : last + 1])
+    ):
+        return None
+    reach = _p.SubPattern(tree.state, items[:first]).getwidth()[1]
+    compiled = _compiler.compile(_p.SubPattern(tree.state, items[first : last + 1]), 0)
+    return Gate(compiled, reach if reach < _c.MAXREPEAT else None)
+
+
 def check_linear(pattern: str) -> str | None:
     """A reason why ``pattern`` may backtrack badly (a repeat inside a repeat), or None."""
 
@@ -318,10 +423,12 @@ def check_linear(pattern: str) -> str | None:
 
 
 __all__ = [
+    "Gate",
     "Keywords",
     "Prefilter",
     "anchors",
     "check_linear",
+    "gate",
     "re",
     "requirements",
 ]
