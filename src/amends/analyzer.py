@@ -7,12 +7,11 @@ configuration and shared by every call.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from functools import lru_cache
 
 from .document import Normaliser
 from .engine import Engine, _dedupe
-from .model import COMPONENTS, LABELS, Config, Finding, Report
+from .model import COMPONENTS, LABELS, Config, Finding, Report, Situation
 from .prefilter import Keywords
 from .rules import Lexicons, Rule, load_lexicons, load_rules, select_rules, unknown_selectors
 from .score import Weights, load_weights
@@ -68,7 +67,7 @@ class Analyzer:
         customer_doc = self.normalise(customer[:MAX_CHARS]) if customer else None
         situation = self.situation.infer(doc, customer_doc, present)
         if not situation.failure and present & _APOLOGY_SIGNS:
-            situation = replace(situation, failure=True)
+            situation = Situation(situation.cause, situation.wait, True, situation.evidence)
         echoes = self.engine.echo(doc, customer_doc, situation.failure)
         if echoes:
             found = _dedupe(found + echoes)

@@ -223,6 +223,7 @@ class Document:
         "_scan",
         "_scanned_by",
         "_segments",
+        "_words",
         "original",
         "sentence_ends",
         "sentence_starts",
@@ -246,6 +247,7 @@ class Document:
         self._clauses: dict[int, list[int]] = {}
         self._scanned_by: object = None
         self._scan: set[int] = set()
+        self._words = -1
 
     def scan(self, keywords: Scanner) -> set[int]:
         """The trigger words of ``keywords`` in the normalised text, found once per keyword set."""
@@ -327,5 +329,7 @@ class Document:
         return any(qs < start and end < qe for qs, qe in self._quotes)
 
     def word_count(self) -> int:
-        text = self.text.replace(LINK, " ").replace(HANDLE, " ")
-        return sum(1 for _ in _WORD.finditer(text))
+        if self._words < 0:
+            text = self.text.replace(LINK, " ").replace(HANDLE, " ")
+            self._words = len(_WORD.findall(text))
+        return self._words

@@ -51,17 +51,35 @@ class Engine:
             [[p.pattern for p in r.compiled] if r.on_original else [] for r in self.detectors]
         )
         self._any_original = any(r.on_original for r in self.detectors)
+        self._count_rules = [r for r in self.checks if r.check == "count"]
+        # A "missing X" finding carries nothing from the text: one frozen object per rule.
+        self._missing = [
+            (
+                r.of,
+                Finding(
+                    code=r.code,
+                    name=r.name,
+                    label=r.label,
+                    kind="missing",
+                    severity=r.severity,
+                    message=r.message,
+                    suggestions=r.suggest,
+                    why=r.why,
+                    confidence=r.confidence,
+                ),
+            )
+            for r in self.checks
+            if r.check == "missing"
+        ]
 
     # -- detectors ---------------------------------------------------------------------------
     def detect(self, doc: Document) -> list[Finding]:
         found: list[Finding] = []
-        words = -1
         keywords = doc.scan(self.keywords)
         for index, slots in self._woken(doc, keywords):
             rule = self.detectors[index]
             if rule.min_words or rule.max_words:
-                if words < 0:
-                    words = doc.word_count()
+                words = doc.word_count()
                 if words < rule.min_words or (rule.max_words and words > rule.max_words):
                     continue
             for start, end in self._spans(rule, doc, slots, self._gates[index]):
@@ -206,21 +224,15 @@ class Engine:
     # -- checks ------------------------------------------------------------------------------
     def count_checks(self, doc: Document, findings: Sequence[Finding]) -> list[Finding]:
         out: list[Finding] = []
-        words = -1
-        for rule in self.checks:
-            if rule.check != "count":
-                continue
-            if rule.min_words or rule.max_words:
-                if words < 0:
-                    words = doc.word_count()
-                if words < rule.min_words or (rule.max_words and words > rule.max_words):
-                    continue
-            hits = sorted(
-                (f for f in findings if f.label == rule.of and f.start is not None),
-                key=lambda f: f.start or 0,
-            )
+        for rule in self._count_rules:
+            hits = [f for f in findings if f.label == rule.of and f.start is not None]
             if len(hits) < rule.min:
                 continue
+            if rule.min_words or rule.max_words:
+                words = doc.word_count()
+                if words < rule.min_words or (rule.max_words and words > rule.max_words):
+                    continue
+            hits.sort(key=_start)
             total = len(hits)
             for number, hit in enumerate(hits[1:], 2):
                 message = render(rule.message, hit.match or "").format_map(
@@ -245,23 +257,7 @@ class Engine:
         return out
 
     def missing_checks(self, present: set[str], expected: Sequence[str]) -> list[Finding]:
-        out = []
-        for rule in self.checks:
-            if rule.check == "missing" and rule.of in expected and rule.of not in present:
-                out.append(
-                    Finding(
-                        code=rule.code,
-                        name=rule.name,
-                        label=rule.label,
-                        kind="missing",
-                        severity=rule.severity,
-                        message=rule.message,
-                        suggestions=rule.suggest,
-                        why=rule.why,
-                        confidence=rule.confidence,
-                    )
-                )
-        return out
+        return [f for of, f in self._missing if of in expected and of not in present]
 
 
 _ECHO_TOKEN = re.compile(r"[£$€]?\d[\d,.:]*(?:am|pm|gb|kg|mb|%)?|[a-z][a-z'-]+")
@@ -285,6 +281,10 @@ def _echo_tokens(text: str, echo: Echo, start: int = 0) -> list[tuple[str, int, 
                 break
         out.append((word, m.start(), m.end()))
     return out
+
+
+def _start(finding: Finding) -> int:
+    return finding.start or 0
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

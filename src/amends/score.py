@@ -55,7 +55,7 @@ class Weights:
                 if label in present:
                     earned += points
                     lines.append(
-                        Line(
+                        _line(
                             label,
                             round(scale * points, 1),
                             self.reasons.get(label, ""),
@@ -64,7 +64,7 @@ class Weights:
                     )
                 elif label in expected:
                     lines.append(
-                        Line(
+                        _line(
                             label,
                             0.0,
                             f"missing: {self.reasons.get(label, '')}",
@@ -87,13 +87,28 @@ class Weights:
                 points = -self.mistakes[label]
                 total += points
                 lines.append(
-                    Line(label, points, self.reasons.get(label, ""), tuple(codes.get(label, ())))
+                    _line(label, points, self.reasons.get(label, ""), tuple(codes.get(label, ())))
                 )
         score = max(0, min(100, round(total)))
         quality = None
         if expected:
             quality = 1 + sum(1 for t in self.thresholds if score >= t)
         return score, quality, Breakdown(base=base, lines=tuple(lines), needed=bool(expected))
+
+
+_LINES: dict[tuple[str, float, str, tuple[str, ...]], Line] = {}
+_LINES_KEPT = 4096
+
+
+def _line(label: str, points: float, reason: str, codes: tuple[str, ...]) -> Line:
+    """A breakdown line; the same few recur in every report, so each is built once."""
+    key = (label, points, reason, codes)
+    line = _LINES.get(key)
+    if line is None:
+        if len(_LINES) >= _LINES_KEPT:
+            _LINES.clear()
+        line = _LINES[key] = Line(label, points, reason, codes)
+    return line
 
 
 def load_weights(path: Path | Any | None = None) -> Weights:
