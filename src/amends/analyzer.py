@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from .document import Normaliser
 from .engine import Engine, _dedupe
+from .fastsearch import with_first_chars
 from .model import COMPONENTS, LABELS, Config, Finding, Report, Situation
 from .prefilter import Keywords
 from .rules import Lexicons, Rule, load_lexicons, load_rules, select_rules, unknown_selectors
@@ -42,7 +43,7 @@ class Analyzer:
         self.rules = select_rules(self.all_rules, self.config.select, self.config.ignore)
         # components some enabled detector can find; only these can be reported missing
         self.detectable = {r.label for r in self.rules if not r.is_check}
-        negator = re.compile(self.lexicons.expand("{negator}", "lexicons"))
+        negator = with_first_chars(re.compile(self.lexicons.expand("{negator}", "lexicons")))
         # one keyword pass over a reply wakes both the detectors and the situation signals
         keywords = Keywords()
         self.engine = Engine(self.rules, negator, keywords)

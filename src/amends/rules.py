@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from .fastsearch import with_first_chars
 from .model import COMPONENTS, LABELS, kind_of
 from .prefilter import check_linear
 
@@ -236,7 +237,7 @@ def _compile(
     for pattern in patterns:
         expanded = lexicons.expand(pattern, where)
         try:
-            compiled = re.compile(expanded)
+            compiled = with_first_chars(re.compile(expanded))
         except re.error as exc:
             raise RuleError(f"{where}: pattern {pattern!r} does not compile: {exc}") from exc
         risk = check_linear(expanded)

@@ -1,0 +1,118 @@
+"""Rule patterns compiled with a hint about their first character, so searching skips ahead.
+
+Python's regex engine looks for a match at every position of a text unless the pattern opens
+with a literal or a character class it can see. Nearly every rule pattern opens with ``\\b``,
+which hides the first character: ``\\b(?:we|i) take`` is tried at all 160 positions of a reply,
+though only a "w" or an "i" can start a match. ``with_first_chars`` compiles such a pattern with
+the set of characters a match can start with in the engine's own optimisation header, the one
+it writes for a pattern like ``[wi]...``; the search then jumps between those characters and
+runs the unchanged pattern there. Matches are the same: the set is derived from the parsed
+pattern and holds every character a match can start with.
+
+This uses the standard library's private regex compiler, as ``prefilter`` uses its parser; on a
+Python whose internals differ, patterns are compiled the ordinary way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+try:
+    import _sre
+    from re import _compiler  # type: ignore[attr-defined]
+    from re import _constants as _c  # type: ignore[attr-defined]
+    from re import _parser as _p  # type: ignore[attr-defined]
+
+    _AVAILABLE = all(
+        hasattr(_compiler, name)
+        for name in ("_compile", "_compile_charset", "_optimize_charset", "MAXCODE")
+    )
+except ImportError:  # pragma: no cover - other layouts
+    _AVAILABLE = False
+
+CharSet = list[tuple[object, object]]
+
+
+def _first(items: Sequence[tuple[object, object]]) -> CharSet | None:
+    """Charset items covering every first character of a non-empty match of ``items``.
+
+    None when unknown (an item that may match anything, or a negated class).
+    """
+    chars: CharSet = []
+    for op, av in items:
+        if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+            continue  # consumes nothing: the first character comes from what follows
+        if op == _c.LITERAL:
+            found: CharSet | None = [(op, av)]
+        elif op == _c.IN:
+            found = None if any(o == _c.NEGATE for o, _ in av) else list(av)  # type: ignore[union-attr]
+        elif op == _c.BRANCH:
+            found = []
+            for alternative in av[1]:  # type: ignore[index]
+                sub = _first(alternative)
+                if sub is None:
+                    return None
+                found.extend(sub)
+        elif op == _c.SUBPATTERN:
+            _group, add_flags, del_flags, sub_items = av  # type: ignore[misc]
+            if add_flags or del_flags:
+                return None
+            found = _first(sub_items)
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+            found = _first(av[2])  # type: ignore[index]
+        elif op == getattr(_c, "ATOMIC_GROUP", None):
+            found = _first(av)  # type: ignore[arg-type]
+        else:  # ANY, NOT_LITERAL, GROUPREF, ...: the first character can be anything
+            return None
+        if found is None:
+            return None
+        chars.extend(found)
+        if _p.SubPattern(_STATE, [(op, av)]).getwidth()[0] > 0:
+            return chars  # this item consumes a character: nothing after it comes first
+    return None  # the whole sequence may match empty
+
+
+_STATE = _p.State() if _AVAILABLE else None
+_ANCHORED = [[(_c.AT, _c.AT_BEGINNING)], [(_c.AT, _c.AT_BEGINNING_STRING)]] if _AVAILABLE else []
+
+
+def _has_own_hint(tree: object, flags: int) -> bool:
+    prefix, _skip, _all = _compiler._get_literal_prefix(tree, flags)
+    return bool(prefix) or bool(_compiler._get_charset_prefix(tree, flags))
+
+
+def with_first_chars(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern``, recompiled with its first-character set when the engine cannot see it."""
+    if not _AVAILABLE or not isinstance(pattern.pattern, str):
+        return pattern
+    try:
+        tree = _p.parse(pattern.pattern, pattern.flags)
+        flags = tree.state.flags
+        if flags & (re.IGNORECASE | re.LOCALE | re.DEBUG):
+            return pattern
+        low, high = tree.getwidth()
+        if low == 0 or _has_own_hint(tree, flags) or list(tree[:1]) in _ANCHORED:
+            return pattern  # the engine tries an anchored pattern at the start only
+        chars = _first(list(tree))
+        if chars is None:
+            return pattern
+        charset, _cased = _compiler._optimize_charset(chars)
+        code = [_c.INFO, 0, _c.SRE_INFO_CHARSET, low, min(high, _compiler.MAXCODE)]
+        _compiler._compile_charset(charset, flags, code)
+        code[1] = len(code) - 1
+        _compiler._compile(code, tree.data, flags)
+        code.append(_c.SUCCESS)
+        index_group = [None] * tree.state.groups
+        for name, number in tree.state.groupdict.items():
+            index_group[number] = name
+        return _sre.compile(  # type: ignore[no-any-return]
+            pattern.pattern,
+            flags,
+            code,
+            tree.state.groups - 1,
+            tree.state.groupdict,
+            tuple(index_group),
+        )
+    except Exception:  # an unexpected layout: keep the ordinary pattern
+        return pattern
