@@ -43,6 +43,9 @@ class Analyzer:
         self.rules = select_rules(self.all_rules, self.config.select, self.config.ignore)
         # components some enabled detector can find; only these can be reported missing
         self.detectable = {r.label for r in self.rules if not r.is_check}
+        self._needs_failure = frozenset(
+            r.code for r in self.rules if r.situation == "failure" and r.echo is None
+        )
         negator = with_first_chars(re.compile(self.lexicons.expand("{negator}", "lexicons")))
         # one keyword pass over a reply wakes both the detectors and the situation signals
         keywords = Keywords()
@@ -69,6 +72,10 @@ class Analyzer:
         situation = self.situation.infer(doc, customer_doc, present)
         if not situation.failure and present & _APOLOGY_SIGNS:
             situation = Situation(situation.cause, situation.wait, True, situation.evidence)
+        if customer_doc is not None and not situation.failure and self._needs_failure:
+            # the customer's message says nothing went wrong: steps and actions are not repairs
+            found = [f for f in found if f.code not in self._needs_failure]
+            present = {f.label for f in found}
         echoes = self.engine.echo(doc, customer_doc, situation.failure)
         if echoes:
             found = _dedupe(found + echoes)
