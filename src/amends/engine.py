@@ -51,6 +51,11 @@ class Engine:
             [[p.pattern for p in r.compiled] if r.on_original else [] for r in self.detectors]
         )
         self._any_original = any(r.on_original for r in self.detectors)
+        # pattern number -> (rule index, pattern index within the rule)
+        self._where = list(zip(self.prefilter.group_of, self.prefilter.slot_of, strict=True))
+        self._original_where = list(
+            zip(self.original_prefilter.group_of, self.original_prefilter.slot_of, strict=True)
+        )
         self._count_rules = [r for r in self.checks if r.check == "count"]
         # A "missing X" finding carries nothing from the text: one frozen object per rule.
         self._missing = [
@@ -88,16 +93,13 @@ class Engine:
 
     def _woken(self, doc: Document, keywords: set[int]) -> list[tuple[int, list[int]]]:
         """The rules that may match, in catalogue order, each with the patterns that may."""
-        woken = [
-            (self.prefilter.group_of[n], self.prefilter.slot_of[n])
-            for n in self.prefilter.woken_in(keywords)
-        ]
+        where = self._where
+        woken = [where[n] for n in self.prefilter.woken_in(keywords)]
         if self._any_original:
-            original = self.original_prefilter
-            woken.extend(
-                (original.group_of[n], original.slot_of[n]) for n in original.woken(doc.original)
-            )
-            woken.sort()
+            original = self._original_where
+            on_original = [original[n] for n in self.original_prefilter.woken(doc.original)]
+            if on_original:
+                woken = sorted(woken + on_original)
         grouped: list[tuple[int, list[int]]] = []
         for index, slot in woken:
             if grouped and grouped[-1][0] == index:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from itertools import product
+from itertools import chain, product
 from operator import itemgetter
 
 try:  # Python 3.11+ keeps the parser private; it has been stable for decades.
@@ -35,6 +35,7 @@ MIN_ANCHOR = 2  # a requirement with a shorter string is met by almost every tex
 # by nearly every text and would only add keyword hits to the pass.
 MIN_EXTRA = 3
 _MAX_REQUIREMENTS = 3  # more rarely narrows further and costs a set test per woken pattern
+_MAX_CHOICES = 2
 
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT}
 _POSSESSIVE = getattr(_c, "POSSESSIVE_REPEAT", None)
@@ -46,14 +47,23 @@ _ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
 Strings = frozenset[str]
 
 
+# A *choice* is what an alternation requires when its alternatives need different words:
+# one alternative's requirements all met. {failure}'s "(?:is|was) ... late" and "ran out" ask
+# for more than the union {late, ..., ran out} of their strongest sets.
+Choice = tuple[tuple[Strings, ...], ...]
+
+
 class _Info:
     """What a sub-pattern can match: all its strings (``exact``, when few) and requirements."""
 
-    __slots__ = ("exact", "needs")
+    __slots__ = ("choices", "exact", "needs")
 
-    def __init__(self, exact: Strings | None, needs: Sequence[Strings] = ()):
+    def __init__(
+        self, exact: Strings | None, needs: Sequence[Strings] = (), choices: Sequence[Choice] = ()
+    ):
         self.exact = exact
         self.needs = tuple(needs)
+        self.choices = tuple(choices)
 
     def best(self) -> Strings | None:
         found = max(self.needs, key=_strength, default=None)
@@ -101,9 +111,11 @@ def _charset(items: Sequence[tuple[object, object]]) -> Strings | None:
 def _sequence(items: Iterable[tuple[object, object]]) -> _Info:
     run: Strings = frozenset({""})  # exact strings of the current run of items
     needs: list[Strings] = []
+    choices: list[Choice] = []
     all_exact = True
     for op, av in items:
         info = _node(op, av)
+        choices.extend(info.choices)
         if info.exact is not None:
             joined = _cross(run, info.exact)
             if joined is not None:
@@ -118,7 +130,7 @@ def _sequence(items: Iterable[tuple[object, object]]) -> _Info:
             run = frozenset({""})
         all_exact = False
     needs.append(run)
-    return _Info(run if all_exact else None, needs)
+    return _Info(run if all_exact else None, needs, choices)
 
 
 def _node(op: object, av: object) -> _Info:
@@ -145,7 +157,12 @@ def _node(op: object, av: object) -> _Info:
             need = need | best if need is not None and best else None
         if exact is not None and len(exact) > _MAX_EXACT:
             exact = None
-        return _Info(exact, [need] if need else [])
+        choices: list[Choice] = []
+        if exact is None and len(branches) <= _MAX_EXACT:
+            alternatives = tuple(_kept(b, MIN_EXTRA) for b in branches)
+            if all(alternatives):
+                choices.append(alternatives)
+        return _Info(exact, [need] if need else [], choices)
     if op in _REPEATS:
         low, high, sub = av  # type: ignore[misc]
         info = _sequence(sub)
@@ -156,7 +173,7 @@ def _node(op: object, av: object) -> _Info:
         if low == high == 1:
             return info
         # at least one repetition: whatever one repetition needs, the whole needs
-        return _Info(None, [*info.needs, *([info.exact] if info.exact else [])])
+        return _Info(None, [*info.needs, *([info.exact] if info.exact else [])], info.choices)
     return _UNKNOWN  # ANY, NOT_LITERAL, CATEGORY, GROUPREF, ...
 
 
@@ -184,10 +201,17 @@ def requirements(pattern: str) -> tuple[Strings, ...]:
     Strongest first (longest shortest string); empty when nothing usable is known, in which
     case the pattern has to run on every text.
     """
+    return _requirements(pattern)[0]
+
+
+def _requirements(pattern: str) -> tuple[tuple[Strings, ...], tuple[Choice, ...]]:
+    """``requirements`` and the choices every match of ``pattern`` makes."""
     parsed = _p.parse(pattern)
     if parsed.state.flags & re.IGNORECASE:
-        return ()
-    return _kept(_sequence(parsed), MIN_EXTRA)
+        return (), ()
+    info = _sequence(parsed)
+    needs = _kept(info, MIN_EXTRA)
+    return needs, info.choices[:_MAX_CHOICES] if needs else ()
 
 
 def anchors(pattern: str) -> Strings | None:
@@ -247,21 +271,36 @@ class Prefilter:
         self.group_of: list[int] = []
         self.slot_of: list[int] = []
         self.requirements: list[tuple[Strings, ...]] = []
+        pattern_choices: list[tuple[Choice, ...]] = []
         for index, patterns in enumerate(groups):
             for slot, pattern in enumerate(patterns):
                 self.group_of.append(index)
                 self.slot_of.append(slot)
-                self.requirements.append(requirements(pattern))
+                needs, choices = _requirements(pattern)
+                self.requirements.append(needs)
+                pattern_choices.append(choices)
         self.always = [n for n, needs in enumerate(self.requirements) if not needs]
-        # per keyword: the patterns whose first (strongest) requirement it meets
+        self._count = len(self.requirements)
+        # Entries past the patterns stand for the alternatives of their choices; a choice is met
+        # when one of its alternative entries is.
+        entries = list(self.requirements)
+        self._choices: list[tuple[frozenset[int], ...]] = []
+        for choices in pattern_choices:
+            met_by = []
+            for choice in choices:
+                met_by.append(frozenset(range(len(entries), len(entries) + len(choice))))
+                entries.extend(choice)
+            self._choices.append(tuple(met_by))
+        # per keyword: the entries whose first (strongest) requirement it meets
         self._primary: dict[int, list[int]] = {}
         self._rest: list[tuple[frozenset[int], ...]] = []
-        for number, needs in enumerate(self.requirements):
+        for number, needs in enumerate(entries):
             ids = [frozenset(self.keywords.id(word) for word in strings) for strings in needs]
             if ids:
                 for k in ids[0]:
                     self._primary.setdefault(k, []).append(number)
             self._rest.append(tuple(ids[1:]))
+        self._by_keyword: list[tuple[int, ...]] = []
 
     def woken(self, text: str) -> list[int]:
         """Numbers of the patterns that may match ``text``, ascending."""
@@ -269,18 +308,37 @@ class Prefilter:
 
     def woken_in(self, found: set[int]) -> list[int]:
         """Numbers of the patterns that may match a text holding the keywords ``found``."""
-        numbers = set(self.always)
-        primary = self._primary
-        for k in found:
-            hit = primary.get(k)
-            if hit:
-                numbers.update(hit)
+        primary = self._by_keyword
+        if len(primary) < len(self.keywords):  # keywords were added since: index them
+            primary = self._by_keyword = [
+                tuple(self._primary.get(k, ())) for k in range(len(self.keywords))
+            ]
+        numbers = set(chain.from_iterable(map(primary.__getitem__, found)))
+        if self.always:
+            numbers.update(self.always)
         rest = self._rest
-        return [
-            n
-            for n in sorted(numbers)
-            if not rest[n] or not any(need.isdisjoint(found) for need in rest[n])
-        ]
+        woken = []
+        for n in sorted(numbers):
+            for need in rest[n]:
+                if need.isdisjoint(found):
+                    break
+            else:
+                woken.append(n)
+        count = self._count
+        if not woken or woken[-1] < count:  # no alternative entry met: no choice to check
+            return [n for n in woken if not self._choices[n]]
+        met = set(woken)
+        choices = self._choices
+        patterns = []
+        for n in woken:
+            if n >= count:
+                break
+            for choice in choices[n]:
+                if choice.isdisjoint(met):
+                    break
+            else:
+                patterns.append(n)
+        return patterns
 
     def candidates(self, text: str) -> set[int]:
         """The groups with at least one pattern that may match ``text``."""
