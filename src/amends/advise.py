@@ -281,7 +281,6 @@ class WaitTechnique:
 @dataclass(frozen=True)
 class Inference:
     legal: tuple[re.Pattern[str], ...]
-    outside: tuple[re.Pattern[str], ...]
     repeat: tuple[tuple[re.Pattern[str], int], ...]
     severity: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
     affected: tuple[re.Pattern[str], ...]
@@ -459,7 +458,7 @@ def _load_wait(s: Section) -> WaitTechnique:
 
 
 def _load_inference(s: Section) -> Inference:
-    s.check_keys(("legal", "outside", "repeat", "severity", "affected", "question", "durations"))
+    s.check_keys(("legal", "repeat", "severity", "affected", "question", "durations"))
     repeat = tuple((r.regex("pattern"), r.int("prior")) for r in s.sections("repeat"))
     severity_section = s.section("severity")
     levels = []
@@ -472,7 +471,6 @@ def _load_inference(s: Section) -> Inference:
     units = {str(k): float(v) for k, v in durations.mapping("units").items()}
     return Inference(
         legal=s.regexes("legal"),
-        outside=s.regexes("outside"),
         repeat=repeat,
         severity=tuple(levels),
         affected=s.regexes("affected"),
@@ -515,11 +513,6 @@ def infer_facts(case: Case, analyzer: Analyzer | None = None) -> Facts:
         for e in situation.evidence:
             if e.signal == f"cause={cause}":
                 note("cause", e.match)
-        if cause == "unknown":
-            hit = next((m for p in data.outside if (m := p.search(text))), None)
-            if hit:
-                cause = "outside"
-                note("cause", doc.span_text(*hit.span())[2])
     else:
         cause = case.cause
 
