@@ -13,7 +13,9 @@ import html
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
-from typing import Protocol
+from typing import Any, Protocol
+
+from .fastsearch import reach
 
 LINK = "<link>"
 HANDLE = "<user>"
@@ -60,10 +62,15 @@ _SIGNATURE_REACH = 20
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s|\Z)|\n+|(?<=\S)\s+-\s+(?=\S)")
 # The same matches, written to open with one character class so the regex engine skips straight
 # to the few characters that can start one; without "-" in the text the dash break cannot occur.
+# A run of end marks either ends a sentence whole or not at all, so the fast forms take it whole
+# and do not try again inside it: a long run of "!" followed by a letter costs one pass, not one
+# pass per "!".
 _SENTENCE_END_FAST = re.compile(
-    r"[.!?\s](?:(?<=[.!?])[.!?]*[\"')\]]*(?=\s|\Z)|(?<=\n)\n*|(?<=\S\s)\s*-\s+(?=\S))"
+    r"[.!?\s](?:(?<=[.!?])(?<![.!?][.!?])[.!?]*+[\"')\]]*+(?=\s|\Z)|(?<=\n)\n*|(?<=\S\s)\s*-\s+(?=\S))"
 )
-_SENTENCE_END_NO_DASH = re.compile(r"[.!?\n](?:(?<=[.!?])[.!?]*[\"')\]]*(?=\s|\Z)|(?<=\n)\n*)")
+_SENTENCE_END_NO_DASH = re.compile(
+    r"[.!?\n](?:(?<=[.!?])(?<![.!?][.!?])[.!?]*+[\"')\]]*+(?=\s|\Z)|(?<=\n)\n*)"
+)
 _CLAUSE_BREAK = re.compile(r"[,;:()]|\s-\s|\bbut\b|\bhowever\b|\bthough\b|\bso\b|\bwhich\b|\band\b")
 _DOUBLE_QUOTED = re.compile(r'"[^"\n]{1,300}"')
 _SINGLE_QUOTED = re.compile(r"(?<![\w'])'(?=[^\s'])[^\n]{1,300}?(?<=[^\s])'(?![\w])")
@@ -73,6 +80,8 @@ _QUESTION_OPENING = re.compile(
     r"(?:you|your|the|this|that|it|there|we|they|he|she|my|a|an|any)\b"
 )
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+LONG_SENTENCE = 256  # a sentence longer than this gets its per-sentence answers worked out once
+_BREAK_REACH = reach(_CLAUSE_BREAK) or 64
 _RUN = re.compile(r"[\w']+")
 _FAST_CACHE = 256  # compiled replacement patterns kept, one per set of spellings seen
 
@@ -217,8 +226,10 @@ class Document:
     """The original text, its normalised copy, and its sentences (as normalised offsets)."""
 
     __slots__ = (
-        "_clauses",
+        "_memo",
         "_nstarts",
+        "_quote_starts",
+        "_quote_width",
         "_quotes",
         "_scan",
         "_scanned_by",
@@ -244,7 +255,11 @@ class Document:
         self.sentence_starts = starts
         self.sentence_ends = ends
         self._quotes: list[tuple[int, int]] | None = None
-        self._clauses: dict[int, list[int]] = {}
+        self._quote_starts: list[int] = []
+        self._quote_width = 0
+        # Answers about one sentence (is it a question, where its clauses break, what a pattern
+        # finds in it), kept so a long sentence is scanned once rather than once per match.
+        self._memo: dict[tuple[object, ...], Any] = {}
         self._scanned_by: object = None
         self._scan: set[int] = set()
         self._words = -1
@@ -306,17 +321,76 @@ class Document:
     def is_question(self, pos: int) -> bool:
         """A sentence ending in "?", or opening like one ("Has the PDF been locked…")."""
         start, end = self.sentence_at(pos)
-        if self.text[start:end].rstrip(" \"')]").endswith("?"):
-            return True
-        return _QUESTION_OPENING.match(self.text, start) is not None
+        key = ("question", start)
+        answer = self._memo.get(key)
+        if answer is None:
+            answer = self._memo[key] = (
+                self.text[start:end].rstrip(" \"')]").endswith("?")
+                or _QUESTION_OPENING.match(self.text, start) is not None
+            )
+        return answer  # type: ignore[no-any-return]
 
     def clause_start(self, pos: int) -> int:
         """Where the clause holding ``pos`` begins (a comma, "but", a dash or the sentence)."""
-        start, _ = self.sentence_at(pos)
+        start, end = self.sentence_at(pos)
         begin = start
+        if pos - start > LONG_SENTENCE:
+            # Scanning from the sentence start up to ``pos`` finds what one scan of the whole
+            # sentence finds, except within reach of ``pos``: take the breaks before that from
+            # the sentence's scan, and scan only the last few characters again.
+            starts, ends = self.matches(
+                _CLAUSE_BREAK, start, min(len(self.text), end + _BREAK_REACH)
+            )
+            resume = pos - _BREAK_REACH
+            i = bisect_right(starts, resume) - 1
+            if i >= 0 and ends[i] > resume:  # inside a break: scan it again from its start
+                resume = starts[i]
+                i -= 1
+            begin = ends[i] if i >= 0 else start
+            start = resume
         for m in _CLAUSE_BREAK.finditer(self.text, start, pos):
             begin = m.end()
         return begin
+
+    def matches(
+        self, pattern: re.Pattern[str], pos: int, endpos: int
+    ) -> tuple[list[int], list[int]]:
+        """Starts and ends of ``pattern.finditer(text, pos, endpos)``, found once per span."""
+        key = ("matches", id(pattern), pos, endpos)
+        found = self._memo.get(key)
+        if found is None:
+            spans = [m.span() for m in pattern.finditer(self.text, pos, endpos)]
+            found = self._memo[key] = ([s for s, _ in spans], [e for _, e in spans])
+        return found  # type: ignore[no-any-return]
+
+    def finds(self, pattern: re.Pattern[str], pos: int, endpos: int) -> bool:
+        """Whether ``pattern.search(text, pos, endpos)`` finds anything, found once per span."""
+        key = ("finds", id(pattern), pos, endpos)
+        answer = self._memo.get(key)
+        if answer is None:
+            answer = self._memo[key] = pattern.search(self.text, pos, endpos) is not None
+        return answer  # type: ignore[no-any-return]
+
+    def finds_before(self, pattern: re.Pattern[str], begin: int, pos: int) -> bool:
+        """Whether ``pattern.search(text, begin, pos)`` finds anything, in time bounded per call.
+
+        From far before ``pos`` it reads the answer off one scan of the whole text, shared by
+        every call: a scan from ``begin`` agrees with it past the first few characters, and
+        stopping at ``pos`` changes nothing for attempts that start out of reach of ``pos``.
+        """
+        width = reach(pattern)
+        if width is None or pos - begin <= LONG_SENTENCE:
+            return pattern.search(self.text, begin, pos) is not None
+        head = pattern.search(self.text, begin, begin + 2 * width)
+        if head is not None and head.start() <= begin + width:
+            first: int | None = head.start()
+        else:  # nothing starts near ``begin``: from there on the whole-text scan is the same
+            starts, _ends = self.matches(pattern, 0, len(self.text))
+            i = bisect_left(starts, begin + width + 1)
+            first = starts[i] if i < len(starts) else None
+        if first is not None and first + width <= pos:
+            return True
+        return pattern.search(self.text, max(begin, pos - width), pos) is not None
 
     def in_quotes(self, start: int, end: int) -> bool:
         if self._quotes is None:
@@ -325,8 +399,17 @@ class Document:
                 found.extend(m.span() for m in _DOUBLE_QUOTED.finditer(self.text))
             if "'" in self.text:
                 found.extend(m.span() for m in _SINGLE_QUOTED.finditer(self.text))
+            found.sort()
             self._quotes = found
-        return any(qs < start and end < qe for qs, qe in self._quotes)
+            self._quote_starts = [qs for qs, _ in found]
+            self._quote_width = max((qe - qs for qs, qe in found), default=0)
+        quotes = self._quotes
+        if len(quotes) > 8:
+            # only a quote opening less than the longest quote's width before ``start`` can hold it
+            first = bisect_left(self._quote_starts, start - self._quote_width)
+            last = bisect_left(self._quote_starts, start)
+            quotes = quotes[first:last]
+        return any(qs < start and end < qe for qs, qe in quotes)
 
     def word_count(self) -> int:
         if self._words < 0:

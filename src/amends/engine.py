@@ -7,9 +7,10 @@ negation, questions, quotes, counts); everything about apologies lives in the ru
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 
-from .document import Document
+from .document import LONG_SENTENCE, Document
 from .model import Finding
 from .prefilter import Gate, Keywords, Prefilter, gate
 from .rules import Echo, Rule
@@ -151,6 +152,8 @@ class Engine:
             if question != (rule.questions == "only"):
                 return False
         s_start, s_end = doc.sentence_at(start)
+        if s_end - s_start > LONG_SENTENCE:
+            return self._keeps_in_long(rule, doc, start, end, s_start, s_end)
         for pattern in rule.compiled_exceptions:
             for m in pattern.finditer(text, s_start, max(s_end, end)):
                 if m.start() < end and start < m.end():
@@ -163,10 +166,34 @@ class Engine:
         for pattern in rule.compiled_excludes:
             if pattern.search(text, s_start, s_end):
                 return False
+        return self._not_negated(rule, doc, start)
+
+    def _keeps_in_long(
+        self, rule: Rule, doc: Document, start: int, end: int, s_start: int, s_end: int
+    ) -> bool:
+        """``_keeps`` for a match in a long sentence, from one scan of the sentence per pattern.
+
+        The same answers: an exception overlaps the match when the last exception starting
+        before the match's end ends after its start (matches come in order, not overlapping).
+        """
+        for pattern in rule.compiled_exceptions:
+            starts, ends = doc.matches(pattern, s_start, max(s_end, end))
+            i = bisect_left(starts, end)
+            if i and ends[i - 1] > start:
+                return False
+        for pattern in rule.compiled_requires:
+            if not doc.finds(pattern, s_start, s_end):
+                return False
+        for pattern in rule.compiled_excludes:
+            if doc.finds(pattern, s_start, s_end):
+                return False
+        return self._not_negated(rule, doc, start)
+
+    def _not_negated(self, rule: Rule, doc: Document, start: int) -> bool:
         if rule.negation:
             # a negator in the same clause, a few words before the match
             scope = max(doc.clause_start(start), start - NEGATION_WINDOW)
-            if self.negator.search(text, scope, start):
+            if self.negator.search(doc.text, scope, start):
                 return False
         return True
 
@@ -213,7 +240,7 @@ class Engine:
                     continue
                 shared = [
                     (start, end, key)
-                    for key, start, end in _echo_tokens(doc.text[:s_end], echo, s_start)
+                    for key, start, end in _echo_tokens(doc.text, echo, s_start, s_end)
                     if key in wanted
                 ]
                 words = {k for _, _, k in shared if not k.startswith("#")}
@@ -265,10 +292,12 @@ class Engine:
 _ECHO_TOKEN = re.compile(r"[£$€]?\d[\d,.:]*(?:am|pm|gb|kg|mb|%)?|[a-z][a-z'-]+")
 
 
-def _echo_tokens(text: str, echo: Echo, start: int = 0) -> list[tuple[str, int, int]]:
+def _echo_tokens(
+    text: str, echo: Echo, start: int = 0, end: int | None = None
+) -> list[tuple[str, int, int]]:
     """Comparable tokens: numbers and amounts as ``#...``, other words stemmed, minus stopwords."""
     out = []
-    for m in _ECHO_TOKEN.finditer(text, start):
+    for m in _ECHO_TOKEN.finditer(text, start, len(text) if end is None else end):
         word = m.group().rstrip(".,:")
         if not word:
             continue

@@ -116,3 +116,65 @@ def with_first_chars(pattern: re.Pattern[str]) -> re.Pattern[str]:
         )
     except Exception:  # an unexpected layout: keep the ordinary pattern
         return pattern
+
+
+def reach(pattern: re.Pattern[str]) -> int | None:
+    """How far past where it starts a match attempt of ``pattern`` may look; None if unbounded.
+
+    An attempt that starts at least this far before the end of the searched span behaves the
+    same whatever comes after the span: ``Document`` uses it to answer questions about long
+    sentences from one scan instead of one scan per question.
+    """
+    if not _AVAILABLE:
+        return None
+    try:
+        extent = _extent(list(_p.parse(pattern.pattern, pattern.flags)))
+    except Exception:  # an unexpected layout: unknown
+        return None
+    return None if extent is None else extent[1] + 1
+
+
+def _extent(items: Sequence[tuple[object, object]]) -> tuple[int, int] | None:
+    """(most characters consumed, most characters looked at) by ``items``."""
+    consumed = furthest = 0
+    for op, av in items:
+        if op in (_c.LITERAL, _c.NOT_LITERAL, _c.IN, _c.ANY, _c.CATEGORY):
+            width, looked = 1, 1
+        elif op == _c.AT:
+            width, looked = 0, 1
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            direction, sub = av  # type: ignore[misc]
+            if direction < 0:
+                continue  # a look-behind looks back only
+            inner = _extent(sub)
+            if inner is None:
+                return None
+            width, looked = 0, inner[1]
+        elif op == _c.BRANCH:
+            inners = [_extent(b) for b in av[1]]  # type: ignore[index]
+            if any(i is None for i in inners):
+                return None
+            width = max(i[0] for i in inners)  # type: ignore[index]
+            looked = max(i[1] for i in inners)  # type: ignore[index]
+        elif op == _c.SUBPATTERN:
+            inner = _extent(av[3])  # type: ignore[index]
+            if inner is None:
+                return None
+            width, looked = inner
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+            _low, high, sub = av  # type: ignore[misc]
+            inner = _extent(sub)
+            if inner is None or high == _c.MAXREPEAT:
+                return None
+            width = high * inner[0]
+            looked = (high - 1) * inner[0] + inner[1] if high else 0
+        elif op == getattr(_c, "ATOMIC_GROUP", None):
+            inner = _extent(av)  # type: ignore[arg-type]
+            if inner is None:
+                return None
+            width, looked = inner
+        else:  # back-references and conditionals: width unknown
+            return None
+        furthest = max(furthest, consumed + looked)
+        consumed += width
+    return consumed, max(furthest, consumed)

@@ -85,8 +85,8 @@ class SituationModel:
             for m in signal.compiled[slot].finditer(doc.text):
                 if doc.in_quotes(*m.span()) and doc is not None:
                     continue
-                if signal.negation and self.negator.search(
-                    doc.text, doc.clause_start(m.start()), m.start()
+                if signal.negation and doc.finds_before(
+                    self.negator, doc.clause_start(m.start()), m.start()
                 ):
                     continue
                 return m.span()
