@@ -58,6 +58,7 @@ class Engine:
             zip(self.original_prefilter.group_of, self.original_prefilter.slot_of, strict=True)
         )
         self._count_rules = [r for r in self.checks if r.check == "count"]
+        self._echo_keys: dict[int, dict[str, tuple[str, int] | None]] = {}
         # A "missing X" finding carries nothing from the text: one frozen object per rule.
         self._missing = [
             (
@@ -229,7 +230,8 @@ class Engine:
                 continue
             echo = rule.echo
             assert echo is not None
-            wanted = {key for key, _, _ in _echo_tokens(customer.text, echo)}
+            keys = self._echo_keys.setdefault(id(echo), {})
+            wanted = {key for key, _, _ in _echo_tokens(customer.text, echo, keys=keys)}
             if not wanted:
                 continue
             for s_start, s_end in doc.sentences():
@@ -240,7 +242,7 @@ class Engine:
                     continue
                 shared = [
                     (start, end, key)
-                    for key, start, end in _echo_tokens(doc.text, echo, s_start, s_end)
+                    for key, start, end in _echo_tokens(doc.text, echo, s_start, s_end, keys)
                     if key in wanted
                 ]
                 words = {k for _, _, k in shared if not k.startswith("#")}
@@ -293,25 +295,51 @@ _ECHO_TOKEN = re.compile(r"[£$€]?\d[\d,.:]*(?:am|pm|gb|kg|mb|%)?|[a-z][a-z'-]
 
 
 def _echo_tokens(
-    text: str, echo: Echo, start: int = 0, end: int | None = None
+    text: str,
+    echo: Echo,
+    start: int = 0,
+    end: int | None = None,
+    keys: dict[str, tuple[str, int] | None] | None = None,
 ) -> list[tuple[str, int, int]]:
-    """Comparable tokens: numbers and amounts as ``#...``, other words stemmed, minus stopwords."""
+    """Comparable tokens: numbers and amounts as ``#...``, other words stemmed, minus stopwords.
+
+    ``keys`` remembers what each token became (the same words recur in every reply).
+    """
     out = []
     for m in _ECHO_TOKEN.finditer(text, start, len(text) if end is None else end):
-        word = m.group().rstrip(".,:")
-        if not word:
-            continue
-        if word[0].isdigit() or word[0] in "£$€":
-            out.append(("#" + word, m.start(), m.start() + len(word)))
-            continue
-        if len(word) < 3 or word in echo.stopwords:
-            continue
-        for suffix in echo.strip_suffixes:
-            if len(word) > len(suffix) + 3 and word.endswith(suffix):
-                word = word[: -len(suffix)]
-                break
-        out.append((word, m.start(), m.end()))
+        raw = m.group()
+        if keys is None:
+            key = _echo_key(raw, echo)
+        else:
+            key = keys.get(raw, _UNSEEN)  # type: ignore[arg-type]
+            if key is _UNSEEN:
+                key = _echo_key(raw, echo)
+                if len(keys) < _ECHO_KEYS_KEPT:
+                    keys[raw] = key
+        if key is not None:
+            out.append((key[0], m.start(), m.start() + key[1]))
     return out
+
+
+_UNSEEN = ("", -1)
+_ECHO_KEYS_KEPT = 50_000
+
+
+def _echo_key(raw: str, echo: Echo) -> tuple[str, int] | None:
+    """What a token compares as, and how many of its characters it spans; None to skip it."""
+    word = raw.rstrip(".,:")
+    if not word:
+        return None
+    if word[0].isdigit() or word[0] in "£$€":
+        return "#" + word, len(word)
+    if len(word) < 3 or word in echo.stopwords:
+        return None
+    span = len(word)
+    for suffix in echo.strip_suffixes:
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    return word, span
 
 
 def _start(finding: Finding) -> int:
