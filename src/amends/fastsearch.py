@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 try:
     import _sre
@@ -73,6 +75,16 @@ def _first(items: Sequence[tuple[object, object]]) -> CharSet | None:
     return None  # the whole sequence may match empty
 
 
+@lru_cache(maxsize=4096)
+def parsed(pattern: str, flags: int = 0) -> Any:
+    """The standard library's parse tree of ``pattern``, parsed once and shared: read only.
+
+    Loading the rules walks each pattern several times (triggers, gates, first characters,
+    backtracking risk); parsing it once makes start-up shorter.
+    """
+    return _p.parse(pattern, flags)
+
+
 _STATE = _p.State() if _AVAILABLE else None
 _ANCHORED = [[(_c.AT, _c.AT_BEGINNING)], [(_c.AT, _c.AT_BEGINNING_STRING)]] if _AVAILABLE else []
 
@@ -87,7 +99,7 @@ def with_first_chars(pattern: re.Pattern[str]) -> re.Pattern[str]:
     if not _AVAILABLE or not isinstance(pattern.pattern, str):
         return pattern
     try:
-        tree = _p.parse(pattern.pattern, pattern.flags)
+        tree = parsed(pattern.pattern, pattern.flags)
         flags = tree.state.flags
         if flags & (re.IGNORECASE | re.LOCALE | re.DEBUG):
             return pattern
@@ -128,7 +140,7 @@ def reach(pattern: re.Pattern[str]) -> int | None:
     if not _AVAILABLE:
         return None
     try:
-        extent = _extent(list(_p.parse(pattern.pattern, pattern.flags)))
+        extent = _extent(list(parsed(pattern.pattern, pattern.flags)))
     except Exception:  # an unexpected layout: unknown
         return None
     return None if extent is None else extent[1] + 1

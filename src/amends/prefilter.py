@@ -28,6 +28,8 @@ except ImportError:  # pragma: no cover - older layouts
 
 import ahocorasick
 
+from .fastsearch import parsed
+
 _MAX_EXACT = 64  # largest set of exact strings tracked for one sub-pattern
 _MAX_LEN = 40
 MIN_ANCHOR = 2  # a requirement with a shorter string is met by almost every text: not used
@@ -206,10 +208,10 @@ def requirements(pattern: str) -> tuple[Strings, ...]:
 
 def _requirements(pattern: str) -> tuple[tuple[Strings, ...], tuple[Choice, ...]]:
     """``requirements`` and the choices every match of ``pattern`` makes."""
-    parsed = _p.parse(pattern)
-    if parsed.state.flags & re.IGNORECASE:
+    tree = parsed(pattern)
+    if tree.state.flags & re.IGNORECASE:
         return (), ()
-    info = _sequence(parsed)
+    info = _sequence(tree)
     needs = _kept(info, MIN_EXTRA)
     return needs, info.choices[:_MAX_CHOICES] if needs else ()
 
@@ -425,7 +427,7 @@ def gate(pattern: re.Pattern[str]) -> Gate | None:
     (only then is it tried often enough that searching for it first pays), with literal text
     right before it (without one, searching for the gate costs as much as the pattern).
     """
-    tree = _p.parse(pattern.pattern)
+    tree = parsed(pattern.pattern)
     if tree.state.flags & re.IGNORECASE:
         return None
     items = _in_sequence(tree)
@@ -477,7 +479,7 @@ def check_linear(pattern: str) -> str | None:
                     return found
         return None
 
-    return walk(_p.parse(pattern), 0)
+    return walk(parsed(pattern), 0)
 
 
 __all__ = [
