@@ -3,9 +3,10 @@
 The file is built in a temporary folder from the real corpus replies, repeated, each row with an
 id and the customer's message where the corpus has one. The real CLI runs as a subprocess; the
 peer, in the same run, is a plain ``python -c`` loop that parses and dumps the same rows, so the
-ratio shows what the analysis costs over reading and writing JSON. Peak memory is each child's
-maximum resident set size as the kernel accounts it for ``RUSAGE_CHILDREN`` (read per child with
-``os.wait4``, so one run's peak does not mask another's).
+ratio shows what the analysis costs over reading and writing JSON. Peak memory is the child's
+maximum resident set size, ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss``, read in a small
+launcher process started for each run: a child forked from this script would count this script's
+memory too, and one run's peak would mask the next one's.
 
     .venv/bin/python benchmarks/bench_batch.py [--rows 30000] [--repeat 3]
 """
@@ -20,7 +21,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,17 +55,26 @@ def amends_command() -> list[str]:
     return [found]
 
 
+LAUNCHER = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # Linux: kilobytes
+print(json.dumps({"seconds": seconds, "peak": peak, "code": done.returncode,
+                  "errors": done.stderr.decode(errors="replace")[-2000:]}))
+"""
+
+
 def timed(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MB) of one child process; fails loudly."""
-    start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    errors = child.stderr.read().decode() if child.stderr else ""
-    if child.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} exited {child.returncode}: {errors}")
-    return seconds, usage.ru_maxrss / 1024  # Linux reports kilobytes
+    """Wall seconds and peak resident memory (MB) of one run of ``command``; fails loudly."""
+    report = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *command], capture_output=True, text=True, check=True
+    )
+    result = json.loads(report.stdout)
+    if result["code"] != 0:
+        raise SystemExit(f"{' '.join(command)} exited {result['code']}: {result['errors']}")
+    return result["seconds"], result["peak"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
