@@ -98,17 +98,34 @@ def with_first_chars(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """``pattern``, recompiled with its first-character set when the engine cannot see it."""
     if not _AVAILABLE or not isinstance(pattern.pattern, str):
         return pattern
+    return _hinted(pattern.pattern, pattern.flags) or pattern
+
+
+def compile_with_first_chars(source: str) -> re.Pattern[str]:
+    """``re.compile(source)``, with the first-character set where it helps; compiled once.
+
+    A pattern that does not compile raises ``re.error``, as ``re.compile`` would.
+    """
+    if _AVAILABLE:
+        parsed(source)  # raises re.error for a bad pattern
+        hinted = _hinted(source, 0)
+        if hinted is not None:
+            return hinted
+    return re.compile(source)
+
+
+def _hinted(source: str, flags: int) -> re.Pattern[str] | None:
     try:
-        tree = parsed(pattern.pattern, pattern.flags)
+        tree = parsed(source, flags)
         flags = tree.state.flags
         if flags & (re.IGNORECASE | re.LOCALE | re.DEBUG):
-            return pattern
+            return None
         low, high = tree.getwidth()
         if low == 0 or _has_own_hint(tree, flags) or list(tree[:1]) in _ANCHORED:
-            return pattern  # the engine tries an anchored pattern at the start only
+            return None  # the engine tries an anchored pattern at the start only
         chars = _first(list(tree))
         if chars is None:
-            return pattern
+            return None
         charset, _cased = _compiler._optimize_charset(chars)
         code = [_c.INFO, 0, _c.SRE_INFO_CHARSET, low, min(high, _compiler.MAXCODE)]
         _compiler._compile_charset(charset, flags, code)
@@ -119,15 +136,15 @@ def with_first_chars(pattern: re.Pattern[str]) -> re.Pattern[str]:
         for name, number in tree.state.groupdict.items():
             index_group[number] = name
         return _sre.compile(  # type: ignore[no-any-return]
-            pattern.pattern,
+            source,
             flags,
             code,
             tree.state.groups - 1,
             tree.state.groupdict,
             tuple(index_group),
         )
-    except Exception:  # an unexpected layout: keep the ordinary pattern
-        return pattern
+    except Exception:  # an unexpected layout: let the caller compile it the ordinary way
+        return None
 
 
 def reach(pattern: re.Pattern[str]) -> int | None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from .fastsearch import with_first_chars
+from .fastsearch import compile_with_first_chars
 from .model import COMPONENTS, LABELS, kind_of
 from .prefilter import check_linear
 
@@ -237,7 +237,7 @@ def _compile(
     for pattern in patterns:
         expanded = lexicons.expand(pattern, where)
         try:
-            compiled = with_first_chars(re.compile(expanded))
+            compiled = compile_with_first_chars(expanded)
         except re.error as exc:
             raise RuleError(f"{where}: pattern {pattern!r} does not compile: {exc}") from exc
         risk = check_linear(expanded)
