@@ -26,6 +26,8 @@ class _Fields(dict[str, str]):
 
 
 def render(template: str, match: str) -> str:
+    if "{" not in template and "}" not in template:
+        return template  # nothing to fill in (format_map would return it unchanged)
     return template.format_map(_Fields(match=match))
 
 
@@ -214,7 +216,7 @@ class Engine:
             start=ostart,
             end=oend,
             match=match,
-            suggestions=tuple(render(s, match) for s in rule.suggest),
+            suggestions=tuple([render(s, match) for s in rule.suggest]),
             why=rule.why,
             confidence=rule.confidence,
         )
