@@ -15,7 +15,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
-from .fastsearch import reach
+from .fastsearch import reach, with_first_chars
 
 LINK = "<link>"
 HANDLE = "<user>"
@@ -51,8 +51,10 @@ _HANDLE_RE = r"(?P<handle>(?<![\w@])@\w{1,30})"
 _ENTITY_RE = r"(?P<entity>&(?:[a-z]{2,6}|#\d{1,6}|#x[0-9a-f]{1,5});)"
 # A trailing signature or thread counter: "^JA", "*TMT", "-Becky", "- Kirsty", "~ Shaun", "2/2".
 # Searched in the last few characters only, so a long text cannot make it backtrack.
-_SIGNATURE = re.compile(
-    r"(?:\s*(?:[\^*~]\s?[a-z][a-z.\-]{0,15}|(?<=\s)[-~]\s?[a-z][a-z.]{1,15}|\d/\d))+[\s.!]*\Z"
+_SIGNATURE = with_first_chars(
+    re.compile(
+        r"(?:\s*(?:[\^*~]\s?[a-z][a-z.\-]{0,15}|(?<=\s)[-~]\s?[a-z][a-z.]{1,15}|\d/\d))+[\s.!]*\Z"
+    )
 )
 _SIGNATURE_TAIL = 48
 # Every piece of a signature holds one of these characters at most 18 characters before the
@@ -71,15 +73,19 @@ _SENTENCE_END_FAST = re.compile(
 _SENTENCE_END_NO_DASH = re.compile(
     r"[.!?\n](?:(?<=[.!?])(?<![.!?][.!?])[.!?]*+[\"')\]]*+(?=\s|\Z)|(?<=\n)\n*)"
 )
-_CLAUSE_BREAK = re.compile(r"[,;:()]|\s-\s|\bbut\b|\bhowever\b|\bthough\b|\bso\b|\bwhich\b|\band\b")
+_CLAUSE_BREAK = with_first_chars(
+    re.compile(r"[,;:()]|\s-\s|\bbut\b|\bhowever\b|\bthough\b|\bso\b|\bwhich\b|\band\b")
+)
 _DOUBLE_QUOTED = re.compile(r'"[^"\n]{1,300}"')
-_SINGLE_QUOTED = re.compile(r"(?<![\w'])'(?=[^\s'])[^\n]{1,300}?(?<=[^\s])'(?![\w])")
+_SINGLE_QUOTED = with_first_chars(
+    re.compile(r"(?<![\w'])'(?=[^\s'])[^\n]{1,300}?(?<=[^\s])'(?![\w])")
+)
 _QUESTION_OPENING = re.compile(
     r"\s*(?:(?:<user>|hi|hello|hey|ok|okay)\W{1,3}){0,3}"
     r"(?:has|have|is|are|was|were|do|does|did|can|could|would|will|should|may)\s+"
     r"(?:you|your|the|this|that|it|there|we|they|he|she|my|a|an|any)\b"
 )
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_WORD = with_first_chars(re.compile(r"[a-z0-9]+(?:'[a-z]+)?"))
 LONG_SENTENCE = 256  # a sentence longer than this gets its per-sentence answers worked out once
 _BREAK_REACH = reach(_CLAUSE_BREAK) or 64
 _RUN = re.compile(r"[\w']+")

@@ -11,6 +11,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 
 from .document import LONG_SENTENCE, Document
+from .fastsearch import with_first_chars
 from .model import Finding
 from .prefilter import Gate, Keywords, Prefilter, gate
 from .rules import Echo, Rule
@@ -293,7 +294,7 @@ class Engine:
         return [f for of, f in self._missing if of in expected and of not in present]
 
 
-_ECHO_TOKEN = re.compile(r"[£$€]?\d[\d,.:]*(?:am|pm|gb|kg|mb|%)?|[a-z][a-z'-]+")
+_ECHO_TOKEN = with_first_chars(re.compile(r"[£$€]?\d[\d,.:]*(?:am|pm|gb|kg|mb|%)?|[a-z][a-z'-]+"))
 
 
 def _echo_tokens(
