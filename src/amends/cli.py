@@ -352,11 +352,13 @@ def demo(
     analyzer = get_analyzer(Config())
     console = make_console()
     reports: list[Report] = []
+    ids: list[object] = []
     with sample_path().open("rb") as stream:
         for row in open_rows(stream):
             assert row.data is not None
             report = analyzer.analyze(row.data["text"], row.data.get("customer"))
             reports.append(report)
+            ids.append(row.data.get("id"))
             if len(reports) <= limit:
                 console.rule(f"{row.data.get('id')}")
                 if row.data.get("customer"):
@@ -365,8 +367,9 @@ def demo(
     console.rule()
     if len(reports) > limit:
         console.print(f"(showing {limit} of {len(reports)}; one line each for the rest)")
-        for report in reports[limit:]:
-            console.print(report_lines(report)[0])
+        for ident, report in zip(ids[limit:], reports[limit:], strict=True):
+            labels = ", ".join(report.labels) or "no labels"
+            console.print(f"{report_lines(report, ident)[0]}: {labels}")
     console.print(summary_table(reports))
     console.print(f"sample: {sample_path()}")
 
