@@ -438,7 +438,8 @@ def test_demo_limit_shows_the_rest_one_line_each():
     result = amends_cli("demo", "--limit", "2")
     assert result.exit_code == 0, result.output
     assert re.search(r"\(showing 2 of \d+; one line each for the rest\)", result.stdout)
-    assert len(re.findall(r"^-: score \d+, quality ", result.stdout, re.M)) >= 1
+    rest = re.findall(r"^(s\d+): score \d+, quality [^:]+: ", result.stdout, re.M)
+    assert rest and rest[0] == "s03"
 
 
 # -- version and help ------------------------------------------------------------------------
