@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from itertools import chain, product
+from itertools import product
 from operator import itemgetter
 
 try:  # Python 3.11+ keeps the parser private; it has been stable for decades.
@@ -36,7 +36,7 @@ MIN_ANCHOR = 2  # a requirement with a shorter string is met by almost every tex
 # Further requirements only narrow what the first one woke; a two-letter one ("in", "us") is met
 # by nearly every text and would only add keyword hits to the pass.
 MIN_EXTRA = 3
-_MAX_REQUIREMENTS = 3  # more rarely narrows further and costs a set test per woken pattern
+_MAX_REQUIREMENTS = 3  # more rarely narrows further; ``Prefilter.woken_in`` reads three levels
 _MAX_CHOICES = 2
 
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT}
@@ -293,54 +293,73 @@ class Prefilter:
                 met_by.append(frozenset(range(len(entries), len(entries) + len(choice))))
                 entries.extend(choice)
             self._choices.append(tuple(met_by))
-        # per keyword: the entries whose first (strongest) requirement it meets
-        self._primary: dict[int, list[int]] = {}
-        self._rest: list[tuple[frozenset[int], ...]] = []
+        # Entries as bits of one integer. Each keyword has a mask of three fields of ``width``
+        # bits: the entries whose first, second and third requirement it meets. OR-ing the masks
+        # of the keywords a text holds says, per field, which entries have that requirement met;
+        # an entry is woken when all three fields have its bit (entries with fewer requirements
+        # have the missing fields' bits set from the start).
+        width = self._width = len(entries)
+        self._full = (1 << width) - 1
+        self._patterns = (1 << self._count) - 1
+        masks: dict[int, int] = {}
+        lacks = [0] * _MAX_REQUIREMENTS
         for number, needs in enumerate(entries):
-            ids = [frozenset(self.keywords.id(word) for word in strings) for strings in needs]
-            if ids:
-                for k in ids[0]:
-                    self._primary.setdefault(k, []).append(number)
-            self._rest.append(tuple(ids[1:]))
-        self._by_keyword: list[tuple[int, ...]] = []
+            bit = 1 << number
+            if not needs:  # no requirement: always woken
+                lacks[0] |= bit
+            for level in range(len(needs), _MAX_REQUIREMENTS):
+                if level:
+                    lacks[level] |= bit
+            for level, strings in enumerate(needs):
+                shifted = bit << (level * width)
+                for word in strings:
+                    k = self.keywords.id(word)
+                    masks[k] = masks.get(k, 0) | shifted
+        self._masks = masks
+        self._always = lacks[0]
+        self._lacks = lacks
+        # patterns with choices, and the entries meeting each of their choices
+        self._chosen = 0
+        self._choice_masks: dict[int, tuple[int, ...]] = {}
+        for n, met_by in enumerate(self._choices):
+            if met_by:
+                self._chosen |= 1 << n
+                self._choice_masks[n] = tuple(sum(1 << e for e in alt) for alt in met_by)
+        self._by_keyword: list[int] = []
 
     def woken(self, text: str) -> list[int]:
         """Numbers of the patterns that may match ``text``, ascending."""
         return self.woken_in(self.keywords.scan(text))
 
-    def woken_in(self, found: set[int]) -> list[int]:
+    def woken_in(self, found: Iterable[int]) -> list[int]:
         """Numbers of the patterns that may match a text holding the keywords ``found``."""
-        primary = self._by_keyword
-        if len(primary) < len(self.keywords):  # keywords were added since: index them
-            primary = self._by_keyword = [
-                tuple(self._primary.get(k, ())) for k in range(len(self.keywords))
-            ]
-        numbers = set(chain.from_iterable(map(primary.__getitem__, found)))
-        if self.always:
-            numbers.update(self.always)
-        rest = self._rest
+        by_keyword = self._by_keyword
+        if len(by_keyword) < len(self.keywords):  # keywords were added since: index them
+            masks = self._masks
+            by_keyword = self._by_keyword = [masks.get(k, 0) for k in range(len(self.keywords))]
+        total = self._always
+        for mask in map(by_keyword.__getitem__, found):
+            total |= mask
+        if not total:
+            return []
+        width = self._width
+        lacks = self._lacks
+        met = total & ((total >> width) | lacks[1]) & ((total >> (2 * width)) | lacks[2])
+        patterns = met & self._patterns
+        chosen = patterns & self._chosen
+        while chosen:  # a pattern with choices also needs one alternative of each met
+            low = chosen & -chosen
+            chosen ^= low
+            for choice in self._choice_masks[low.bit_length() - 1]:
+                if not met & choice:
+                    patterns ^= low
+                    break
         woken = []
-        for n in sorted(numbers):
-            for need in rest[n]:
-                if need.isdisjoint(found):
-                    break
-            else:
-                woken.append(n)
-        count = self._count
-        if not woken or woken[-1] < count:  # no alternative entry met: no choice to check
-            return [n for n in woken if not self._choices[n]]
-        met = set(woken)
-        choices = self._choices
-        patterns = []
-        for n in woken:
-            if n >= count:
-                break
-            for choice in choices[n]:
-                if choice.isdisjoint(met):
-                    break
-            else:
-                patterns.append(n)
-        return patterns
+        while patterns:
+            low = patterns & -patterns
+            woken.append(low.bit_length() - 1)
+            patterns ^= low
+        return woken
 
     def candidates(self, text: str) -> set[int]:
         """The groups with at least one pattern that may match ``text``."""
