@@ -313,9 +313,13 @@ class Document:
 
     # -- structure -----------------------------------------------------------------------
     def sentence_at(self, pos: int) -> tuple[int, int]:
-        i = bisect_right(self.sentence_starts, pos) - 1
-        i = max(0, min(i, len(self.sentence_ends) - 1))
+        i = self.sentence_index(pos)
         return self.sentence_starts[i], self.sentence_ends[i]
+
+    def sentence_index(self, pos: int) -> int:
+        """The number of the sentence holding ``pos``."""
+        i = bisect_right(self.sentence_starts, pos) - 1
+        return max(0, min(i, len(self.sentence_ends) - 1))
 
     def sentences(self) -> list[tuple[int, int]]:
         return [

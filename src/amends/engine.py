@@ -61,7 +61,7 @@ class Engine:
             zip(self.original_prefilter.group_of, self.original_prefilter.slot_of, strict=True)
         )
         self._count_rules = [r for r in self.checks if r.check == "count"]
-        self._echo_keys: dict[int, dict[str, tuple[str, int] | None]] = {}
+        self._echo_keys = {id(r.echo): EchoKeys(r.echo) for r in self.echoes if r.echo}
         # A "missing X" finding carries nothing from the text: one frozen object per rule.
         self._missing = [
             (
@@ -233,24 +233,31 @@ class Engine:
                 continue
             echo = rule.echo
             assert echo is not None
-            keys = self._echo_keys.setdefault(id(echo), {})
-            wanted = {key for key, _, _ in _echo_tokens(customer.text, echo, keys=keys)}
+            keys = self._echo_keys[id(echo)]
+            wanted = _echo_keys(customer.text, keys)
             if not wanted:
                 continue
-            for s_start, s_end in doc.sentences():
-                if rule.questions == "skip" and doc.is_question(s_start):
-                    continue
-                sentence = doc.text[s_start:s_end].lstrip()
-                if any(p.search(sentence) for p in rule.compiled_excludes):
-                    continue
-                shared = [
-                    (start, end, key)
-                    for key, start, end in _echo_tokens(doc.text, echo, s_start, s_end, keys)
-                    if key in wanted
-                ]
+            # Whatever one sentence shares, the whole reply shares: too little there, none here.
+            shared_keys = _echo_keys(doc.text, keys) & wanted
+            numbers = sum(1 for k in shared_keys if k.startswith("#"))
+            if len(shared_keys) - numbers < echo.min_words and numbers < echo.min_numbers:
+                continue
+            # A token never crosses a sentence boundary (a blank or a newline stands on one side
+            # of each), so the reply's tokens, found once, are what each sentence's scan finds.
+            shared_all = [t for t in _echo_tokens(doc.text, echo, keys=keys) if t[0] in wanted]
+            by_sentence: dict[int, list[tuple[int, int, str]]] = {}
+            for key, start, end in shared_all:
+                by_sentence.setdefault(doc.sentence_index(start), []).append((start, end, key))
+            for index, shared in by_sentence.items():
                 words = {k for _, _, k in shared if not k.startswith("#")}
                 numbers = {k for _, _, k in shared if k.startswith("#")}
                 if len(words) < echo.min_words and len(numbers) < echo.min_numbers:
+                    continue
+                s_start = doc.sentence_starts[index]
+                if rule.questions == "skip" and doc.is_question(s_start):
+                    continue
+                sentence = doc.text[s_start : doc.sentence_ends[index]].lstrip()
+                if any(p.search(sentence) for p in rule.compiled_excludes):
                     continue
                 found.append(self._finding(rule, doc, shared[0][0], shared[-1][1]))
         return found
@@ -302,29 +309,45 @@ def _echo_tokens(
     echo: Echo,
     start: int = 0,
     end: int | None = None,
-    keys: dict[str, tuple[str, int] | None] | None = None,
+    keys: EchoKeys | None = None,
 ) -> list[tuple[str, int, int]]:
     """Comparable tokens: numbers and amounts as ``#...``, other words stemmed, minus stopwords.
 
     ``keys`` remembers what each token became (the same words recur in every reply).
     """
+    if keys is None:
+        keys = EchoKeys(echo)
     out = []
     for m in _ECHO_TOKEN.finditer(text, start, len(text) if end is None else end):
-        raw = m.group()
-        if keys is None:
-            key = _echo_key(raw, echo)
-        else:
-            key = keys.get(raw, _UNSEEN)  # type: ignore[arg-type]
-            if key is _UNSEEN:
-                key = _echo_key(raw, echo)
-                if len(keys) < _ECHO_KEYS_KEPT:
-                    keys[raw] = key
+        key = keys[m.group()]
         if key is not None:
             out.append((key[0], m.start(), m.start() + key[1]))
     return out
 
 
-_UNSEEN = ("", -1)
+class EchoKeys(dict[str, tuple[str, int] | None]):
+    """What each token compares as (``_echo_key``), worked out once per distinct token."""
+
+    __slots__ = ("echo",)
+
+    def __init__(self, echo: Echo):
+        super().__init__()
+        self.echo = echo
+
+    def __missing__(self, raw: str) -> tuple[str, int] | None:
+        key = _echo_key(raw, self.echo)
+        if len(self) < _ECHO_KEYS_KEPT:
+            self[raw] = key
+        return key
+
+
+def _echo_keys(text: str, keys: EchoKeys) -> set[str]:
+    """The keys of ``_echo_tokens(text, keys.echo, keys=keys)``, without their offsets."""
+    found = set(map(keys.__getitem__, _ECHO_TOKEN.findall(text)))
+    found.discard(None)
+    return {key[0] for key in found}  # type: ignore[index]
+
+
 _ECHO_KEYS_KEPT = 50_000
 
 

@@ -44,18 +44,26 @@ class SituationModel:
     keywords: Keywords | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self,
-            "_prefilter",
-            Prefilter([[p.pattern for p in s.compiled] for s in self.signals], self.keywords),
-        )
+        # The reply is read with the detectors' keywords; the customer's message, read for the
+        # situation only, gets a smaller automaton of its own signals' triggers.
+        prefilters = {
+            source: Prefilter(
+                [
+                    [p.pattern for p in s.compiled] if s.source in (source, "both") else []
+                    for s in self.signals
+                ],
+                keywords,
+            )
+            for source, keywords in (("reply", self.keywords), ("customer", Keywords()))
+        }
+        object.__setattr__(self, "_prefilters", prefilters)
 
     def infer(self, reply: Document, customer: Document | None, labels: Iterable[str]) -> Situation:
         votes: dict[str, float] = {}
         evidence: list[Evidence] = []
         docs = [("reply", reply)] + ([("customer", customer)] if customer is not None else [])
-        prefilter: Prefilter = self._prefilter  # type: ignore[attr-defined]
         for source, doc in docs:
+            prefilter: Prefilter = self._prefilters[source]  # type: ignore[attr-defined]
             woken = prefilter.woken_in(doc.scan(prefilter.keywords))
             for index, slots in _grouped(prefilter, woken):
                 signal = self.signals[index]
