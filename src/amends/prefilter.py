@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import reduce
 from itertools import product
-from operator import itemgetter
+from operator import itemgetter, or_
 
 try:  # Python 3.11+ keeps the parser private; it has been stable for decades.
     from re import _compiler  # type: ignore[attr-defined]
@@ -337,9 +338,7 @@ class Prefilter:
         if len(by_keyword) < len(self.keywords):  # keywords were added since: index them
             masks = self._masks
             by_keyword = self._by_keyword = [masks.get(k, 0) for k in range(len(self.keywords))]
-        total = self._always
-        for mask in map(by_keyword.__getitem__, found):
-            total |= mask
+        total = reduce(or_, map(by_keyword.__getitem__, found), self._always)
         if not total:
             return []
         width = self._width
