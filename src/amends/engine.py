@@ -51,15 +51,17 @@ class Engine:
         self._gates = [
             [None if r.on_original else gate(p) for p in r.compiled] for r in self.detectors
         ]
-        self.original_prefilter = Prefilter(
-            [[p.pattern for p in r.compiled] if r.on_original else [] for r in self.detectors]
-        )
-        self._any_original = any(r.on_original for r in self.detectors)
+        # Rules on the original text are few and case-sensitive: a keyword pass over the
+        # original would cost more than running their patterns, which skip ahead to the
+        # characters a match can start with.
+        self._on_original = [
+            (index, slot)
+            for index, r in enumerate(self.detectors)
+            if r.on_original
+            for slot in range(len(r.compiled))
+        ]
         # pattern number -> (rule index, pattern index within the rule)
         self._where = list(zip(self.prefilter.group_of, self.prefilter.slot_of, strict=True))
-        self._original_where = list(
-            zip(self.original_prefilter.group_of, self.original_prefilter.slot_of, strict=True)
-        )
         self._count_rules = [r for r in self.checks if r.check == "count"]
         self._echo_keys = {id(r.echo): EchoKeys(r.echo) for r in self.echoes if r.echo}
         # A "missing X" finding carries nothing from the text: one frozen object per rule.
@@ -100,11 +102,8 @@ class Engine:
         """The rules that may match, in catalogue order, each with the patterns that may."""
         where = self._where
         woken = [where[n] for n in self.prefilter.woken_in(keywords)]
-        if self._any_original:
-            original = self._original_where
-            on_original = [original[n] for n in self.original_prefilter.woken(doc.original)]
-            if on_original:
-                woken = sorted(woken + on_original)
+        if self._on_original:
+            woken = sorted(woken + self._on_original)
         grouped: list[tuple[int, list[int]]] = []
         for index, slot in woken:
             if grouped and grouped[-1][0] == index:
