@@ -178,7 +178,7 @@ def test_unknown_keys_are_named(project):
 
 @pytest.mark.parametrize(
     "body",
-    ['ignore = 5\n', 'ignore = ["M1", 3]\n', "ignore = {code = 'M1'}\n", "select = true\n"],
+    ["ignore = 5\n", 'ignore = ["M1", 3]\n', "ignore = {code = 'M1'}\n", "select = true\n"],
 )
 def test_wrong_types_are_specific(project, body):
     write(project / "amends.toml", body)
