@@ -13,23 +13,11 @@ from typing import Any
 import yaml
 
 from .model import COMPONENTS, LABELS, MISTAKES
+from .rules import LineLoader
 
 
 class DataError(ValueError):
     """A data file is malformed; the message names the file and line."""
-
-
-class _LineLoader(yaml.SafeLoader):
-    pass
-
-
-def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
 
 
 class Section:
@@ -162,7 +150,7 @@ def load(name: str, path: Path | None = None) -> Section:
     source = path or resources.files("amends") / "data" / name
     file = Path(str(source)).name
     try:
-        raw = yaml.load(source.read_text(encoding="utf-8"), Loader=_LineLoader)
+        raw = yaml.load(source.read_text(encoding="utf-8"), Loader=LineLoader)
     except yaml.YAMLError as exc:
         raise DataError(f"{file}: not valid YAML: {exc}") from exc
     return Section(raw, file)

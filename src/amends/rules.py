@@ -124,17 +124,17 @@ class Rule:
 
 
 # -- YAML with line numbers ------------------------------------------------------------------
-class _LineLoader(yaml.SafeLoader):
-    pass
+class LineLoader(yaml.SafeLoader):
+    """A YAML loader that records each mapping's line as ``__line__``, for error messages."""
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 # -- lexicons --------------------------------------------------------------------------------
@@ -363,7 +363,7 @@ def load_rules(folder: Path | Any | None = None, lexicons: Lexicons | None = Non
         if not path.name.endswith((".yaml", ".yml")):
             continue
         try:
-            items = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+            items = yaml.load(path.read_text(encoding="utf-8"), Loader=LineLoader)
         except yaml.YAMLError as exc:
             raise RuleError(f"{path.name}: not valid YAML: {exc}") from exc
         if not isinstance(items, list):

@@ -18,7 +18,7 @@ import yaml
 from .document import Document
 from .model import CAUSES, LABELS, Evidence, Situation
 from .prefilter import Keywords, Prefilter
-from .rules import Lexicons, RuleError, _compile, _LineLoader
+from .rules import Lexicons, LineLoader, RuleError, _compile
 
 SIGNALS = ("failure", "wait", *tuple(f"cause={c}" for c in CAUSES if c != "unknown"))
 SOURCES = ("customer", "reply", "both")
@@ -120,7 +120,7 @@ def load_situation(
     keywords: Keywords | None = None,
 ) -> SituationModel:
     path = path or resources.files("amends") / "data" / "situation.yaml"
-    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=LineLoader)
     signals = []
     for item in raw.get("signals", []):
         where = f"situation.yaml:{item.get('__line__', '?')}"
