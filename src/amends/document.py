@@ -58,8 +58,9 @@ _SIGNATURE = with_first_chars(
 )
 _SIGNATURE_TAIL = 48
 # Every piece of a signature holds one of these characters at most 18 characters before the
-# piece ends, and only blanks, "." and "!" may follow the last piece: most texts cannot end in one.
-_SIGNATURE_MARK = re.compile(r"[\^*~/-]")
+# piece ends (a "/" only between digits), and only blanks, "." and "!" may follow the last piece:
+# most texts cannot end in one.
+_SIGNATURE_MARK = re.compile(r"[\^*~-]|/(?<=\d/)(?=\d)")
 _SIGNATURE_REACH = 20
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s|\Z)|\n+|(?<=\S)\s+-\s+(?=\S)")
 # The same matches, written to open with one character class so the regex engine skips straight
@@ -70,6 +71,7 @@ _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s|\Z)|\n+|(?<=\S)\s+-\s+(?=\S)")
 _SENTENCE_END_FAST = re.compile(
     r"[.!?\s](?:(?<=[.!?])(?<![.!?][.!?])[.!?]*+[\"')\]]*+(?=\s|\Z)|(?<=\n)\n*|(?<=\S\s)\s*-\s+(?=\S))"
 )
+_BLANK_DASH = re.compile(r"-(?<=\s-)")
 _SENTENCE_END_NO_DASH = re.compile(
     r"[.!?\n](?:(?<=[.!?])(?<![.!?][.!?])[.!?]*+[\"')\]]*+(?=\s|\Z)|(?<=\n)\n*)"
 )
@@ -102,6 +104,8 @@ class Scanner(Protocol):
     """A keyword automaton (``prefilter.Keywords``)."""
 
     def scan(self, text: str) -> set[int]: ...
+
+    def wake(self, text: str) -> int: ...
 
 
 class Normaliser:
@@ -232,6 +236,7 @@ class Document:
     """The original text, its normalised copy, and its sentences (as normalised offsets)."""
 
     __slots__ = (
+        "_ends",
         "_memo",
         "_nstarts",
         "_quote_starts",
@@ -240,10 +245,11 @@ class Document:
         "_scan",
         "_scanned_by",
         "_segments",
+        "_starts",
+        "_woke",
+        "_woken_by",
         "_words",
         "original",
-        "sentence_ends",
-        "sentence_starts",
         "text",
     )
 
@@ -252,14 +258,9 @@ class Document:
         self.text = text
         self._segments = segments
         self._nstarts = [s[0] for s in segments]
-        starts = [0]
-        ends = []
-        for m in (_SENTENCE_END_FAST if "-" in text else _SENTENCE_END_NO_DASH).finditer(text):
-            ends.append(m.end())
-            starts.append(m.end())
-        ends.append(len(text))
-        self.sentence_starts = starts
-        self.sentence_ends = ends
+        # sentences are found when first asked for: many texts never need them
+        self._starts: list[int] | None = None
+        self._ends: list[int] = []
         self._quotes: list[tuple[int, int]] | None = None
         self._quote_starts: list[int] = []
         self._quote_width = 0
@@ -268,6 +269,8 @@ class Document:
         self._memo: dict[tuple[object, ...], Any] = {}
         self._scanned_by: object = None
         self._scan: set[int] = set()
+        self._woken_by: object = None
+        self._woke = 0
         self._words = -1
 
     def scan(self, keywords: Scanner) -> set[int]:
@@ -276,6 +279,13 @@ class Document:
             self._scan = keywords.scan(self.text)
             self._scanned_by = keywords
         return self._scan
+
+    def wake(self, keywords: Scanner) -> int:
+        """``keywords.wake`` of the normalised text, worked out once per keyword set."""
+        if self._woken_by is not keywords:
+            self._woke = keywords.wake(self.text)
+            self._woken_by = keywords
+        return self._woke
 
     # -- offsets -------------------------------------------------------------------------
     def to_original(self, start: int, end: int) -> tuple[int, int]:
@@ -312,14 +322,44 @@ class Document:
         return ostart, oend, self.original[ostart:oend]
 
     # -- structure -----------------------------------------------------------------------
+    def _split(self) -> list[int]:
+        text = self.text
+        starts = [0]
+        ends = []
+        # the dash break needs a blank right before a "-"
+        fast = "-" in text and _BLANK_DASH.search(text) is not None
+        for m in (_SENTENCE_END_FAST if fast else _SENTENCE_END_NO_DASH).finditer(text):
+            ends.append(m.end())
+            starts.append(m.end())
+        ends.append(len(text))
+        self._ends = ends
+        self._starts = starts
+        return starts
+
+    @property
+    def sentence_starts(self) -> list[int]:
+        """Where each sentence starts (normalised offsets); the first starts at 0."""
+        starts = self._starts
+        return self._split() if starts is None else starts
+
+    @property
+    def sentence_ends(self) -> list[int]:
+        """Where each sentence ends; the last ends at the end of the text."""
+        if self._starts is None:
+            self._split()
+        return self._ends
+
     def sentence_at(self, pos: int) -> tuple[int, int]:
         i = self.sentence_index(pos)
-        return self.sentence_starts[i], self.sentence_ends[i]
+        return self._starts[i], self._ends[i]  # type: ignore[index]
 
     def sentence_index(self, pos: int) -> int:
         """The number of the sentence holding ``pos``."""
-        i = bisect_right(self.sentence_starts, pos) - 1
-        return max(0, min(i, len(self.sentence_ends) - 1))
+        starts = self._starts
+        if starts is None:
+            starts = self._split()
+        i = bisect_right(starts, pos) - 1
+        return max(0, min(i, len(self._ends) - 1))
 
     def sentences(self) -> list[tuple[int, int]]:
         return [

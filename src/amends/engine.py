@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from .document import LONG_SENTENCE, Document
 from .fastsearch import with_first_chars
 from .model import Finding
-from .prefilter import Gate, Keywords, Prefilter, gate
+from .prefilter import Gate, Keywords, Prefilter, anchors, gate
 from .rules import Echo, Rule
 
 NEGATION_WINDOW = 40  # characters before a match in which a negator still applies to it
@@ -55,7 +55,7 @@ class Engine:
         # original would cost more than running their patterns, which skip ahead to the
         # characters a match can start with.
         self._on_original = [
-            (index, slot)
+            (index, slot, _needles(r.compiled[slot]))
             for index, r in enumerate(self.detectors)
             if r.on_original
             for slot in range(len(r.compiled))
@@ -87,8 +87,7 @@ class Engine:
     # -- detectors ---------------------------------------------------------------------------
     def detect(self, doc: Document) -> list[Finding]:
         found: list[Finding] = []
-        keywords = doc.scan(self.keywords)
-        for index, slots in self._woken(doc, keywords):
+        for index, slots in self._woken(doc):
             rule = self.detectors[index]
             if rule.min_words or rule.max_words:
                 words = doc.word_count()
@@ -98,12 +97,19 @@ class Engine:
                 found.append(self._finding(rule, doc, start, end))
         return _dedupe(found)
 
-    def _woken(self, doc: Document, keywords: set[int]) -> list[tuple[int, list[int]]]:
+    def _woken(self, doc: Document) -> list[tuple[int, list[int]]]:
         """The rules that may match, in catalogue order, each with the patterns that may."""
         where = self._where
-        woken = [where[n] for n in self.prefilter.woken_in(keywords)]
+        woken = [where[n] for n in self.prefilter.woken_from(doc.wake(self.keywords))]
         if self._on_original:
-            woken = sorted(woken + self._on_original)
+            original = doc.original
+            extra = [
+                (index, slot)
+                for index, slot, needles in self._on_original
+                if needles is None or _holds_any(original, needles)
+            ]
+            if extra:
+                woken = sorted(woken + extra)
         grouped: list[tuple[int, list[int]]] = []
         for index, slot in woken:
             if grouped and grouped[-1][0] == index:
@@ -264,6 +270,8 @@ class Engine:
     # -- checks ------------------------------------------------------------------------------
     def count_checks(self, doc: Document, findings: Sequence[Finding]) -> list[Finding]:
         out: list[Finding] = []
+        if len(findings) < 2:  # a count check reports the second hit on and after
+            return out
         for rule in self._count_rules:
             hits = [f for f in findings if f.label == rule.of and f.start is not None]
             if len(hits) < rule.min:
@@ -298,6 +306,24 @@ class Engine:
 
     def missing_checks(self, present: set[str], expected: Sequence[str]) -> list[Finding]:
         return [f for of, f in self._missing if of in expected and of not in present]
+
+
+_NEEDLES = 24  # more strings than this cost more to look for than the pattern's own search
+
+
+def _needles(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Strings one of which every match of ``pattern`` holds, few enough to look for with
+    ``in``; None when there are none or too many. A string holding another one is left out:
+    where it occurs, so does the other."""
+    strings = anchors(pattern.pattern)
+    if not strings:
+        return None
+    kept = sorted(s for s in strings if not any(o != s and o in s for o in strings))
+    return tuple(kept) if len(kept) <= _NEEDLES else None
+
+
+def _holds_any(text: str, needles: Sequence[str]) -> bool:
+    return any(map(text.__contains__, needles))
 
 
 _ECHO_TOKEN = with_first_chars(re.compile(r"[£$€]?\d[\d,.:]*(?:am|pm|gb|kg|mb|%)?|[a-z][a-z'-]+"))
@@ -373,6 +399,8 @@ def _start(finding: Finding) -> int:
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
     """Drop a finding when a longer (or earlier) one of the same label covers the same words."""
+    if len(findings) < 2:
+        return findings
     findings.sort(key=lambda f: (f.start or 0, -((f.end or 0) - (f.start or 0))))
     kept: list[Finding] = []
     last_end: dict[str, int] = {}

@@ -226,23 +226,36 @@ def anchors(pattern: str) -> Strings | None:
 class Keywords:
     """The trigger strings of one or more prefilters in one automaton.
 
-    Prefilters that share a ``Keywords`` are served by one pass over a text; ``Document.scan``
+    Prefilters that share a ``Keywords`` are served by one pass over a text; ``Document.wake``
     keeps the result, so the detectors and the situation model read a reply once.
     """
 
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
         self._automaton: ahocorasick.Automaton | None = None
+        # The prefilters served, each with its bits at its own offset of one integer.
+        self._members: list[Prefilter] = []
+        self._bits = 0
+        self._waker: tuple[ahocorasick.Automaton | None, int] | None = None
 
     def id(self, word: str) -> int:
         number = self._ids.get(word)
         if number is None:
             number = self._ids[word] = len(self._ids)
             self._automaton = None
+            self._waker = None
         return number
 
     def __len__(self) -> int:
         return len(self._ids)
+
+    def join(self, prefilter: Prefilter, bits: int) -> int:
+        """Serve ``prefilter`` too, whose masks take ``bits`` bits; where its bits start."""
+        offset = self._bits
+        self._bits += bits
+        self._members.append(prefilter)
+        self._waker = None
+        return offset
 
     def scan(self, text: str) -> set[int]:
         """The ids of the trigger strings that occur in ``text``."""
@@ -256,6 +269,37 @@ class Keywords:
             automaton.make_automaton()
             self._automaton = automaton
         return set(map(_second, automaton.iter(text)))
+
+    def wake(self, text: str) -> int:
+        """The OR of the masks of every trigger string in ``text``, for all prefilters served.
+
+        The automaton holds each string's masks, shifted to each prefilter's offset and OR-ed
+        into one integer, so one pass and one OR per hit serve every prefilter;
+        ``Prefilter.woken_from`` reads its own bits off the result.
+        """
+        waker = self._waker
+        if waker is None:
+            waker = self._waker = self._build_waker()
+        automaton, always = waker
+        if automaton is None:
+            return always
+        return reduce(or_, map(_second, automaton.iter(text)), always)
+
+    def _build_waker(self) -> tuple[ahocorasick.Automaton | None, int]:
+        combined = [0] * len(self._ids)
+        always = 0
+        for member in self._members:
+            offset = member.offset
+            always |= member.always_mask << offset
+            for k, mask in member.masks.items():
+                combined[k] |= mask << offset
+        if not self._ids:
+            return None, always
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY)
+        for word, number in self._ids.items():
+            automaton.add_word(word, combined[number])
+        automaton.make_automaton()
+        return automaton, always
 
 
 _second = itemgetter(1)
@@ -319,6 +363,7 @@ class Prefilter:
         self._masks = masks
         self._always = lacks[0]
         self._lacks = lacks
+        self.offset = self.keywords.join(self, _MAX_REQUIREMENTS * width)
         # patterns with choices, and the entries meeting each of their choices
         self._chosen = 0
         self._choice_masks: dict[int, tuple[int, ...]] = {}
@@ -338,7 +383,27 @@ class Prefilter:
         if len(by_keyword) < len(self.keywords):  # keywords were added since: index them
             masks = self._masks
             by_keyword = self._by_keyword = [masks.get(k, 0) for k in range(len(self.keywords))]
-        total = reduce(or_, map(by_keyword.__getitem__, found), self._always)
+        return self._decode(reduce(or_, map(by_keyword.__getitem__, found), self._always))
+
+    def woken_from(self, total: int) -> list[int]:
+        """``woken_in`` from ``Keywords.wake`` of the same text (this prefilter's bits of it)."""
+        return self._decode(total >> self.offset if self.offset else total)
+
+    @property
+    def masks(self) -> dict[int, int]:
+        """Keyword id -> the mask of the entries whose requirements it meets."""
+        return self._masks
+
+    @property
+    def always_mask(self) -> int:
+        return self._always
+
+    def _decode(self, total: int) -> list[int]:
+        """The woken patterns, from the OR of the masks of a text's keywords.
+
+        Bits past this prefilter's three fields (another prefilter's) change nothing: only the
+        low ``width`` bits of ``met`` are read.
+        """
         if not total:
             return []
         width = self._width

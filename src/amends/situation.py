@@ -64,7 +64,7 @@ class SituationModel:
         docs = [("reply", reply)] + ([("customer", customer)] if customer is not None else [])
         for source, doc in docs:
             prefilter: Prefilter = self._prefilters[source]  # type: ignore[attr-defined]
-            woken = prefilter.woken_in(doc.scan(prefilter.keywords))
+            woken = prefilter.woken_from(doc.wake(prefilter.keywords))
             for index, slots in _grouped(prefilter, woken):
                 signal = self.signals[index]
                 if signal.source not in (source, "both"):
