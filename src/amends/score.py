@@ -9,7 +9,7 @@ and only loses points for mistakes; its quality is ``None``, as in the taxonomy.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,10 @@ class Weights:
     thresholds: tuple[float, ...]  # lowest score for quality 2, 3, 4, 5
     reasons: Mapping[str, str]
     floor: float = 0.0  # what a needed reply with no component and no mistake scores
+    # (codes and labels of the findings, labels, failure, cause) -> score: the same few recur
+    _scores: dict[tuple[object, ...], tuple[int, int | None, Breakdown]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def expected_for(self, situation: Situation) -> tuple[str, ...]:
         if not situation.failure:
@@ -35,6 +39,29 @@ class Weights:
         return self.expected.get(situation.cause, self.expected["unknown"])
 
     def score(
+        self, findings: Sequence[Finding], labels: Sequence[str], situation: Situation
+    ) -> tuple[int, int | None, Breakdown]:
+        """The score, the quality and the breakdown.
+
+        They depend on the findings only through their codes and labels, in order, so each
+        combination is worked out once; everything returned is immutable.
+        """
+        key = (
+            tuple([f.code for f in findings]),
+            tuple([f.label for f in findings]),
+            tuple(labels),
+            situation.failure,
+            situation.cause,
+        )
+        scores = self._scores
+        found = scores.get(key)
+        if found is None:
+            if len(scores) >= _SCORES_KEPT:
+                scores.clear()
+            found = scores[key] = self._score(findings, labels, situation)
+        return found
+
+    def _score(
         self, findings: Sequence[Finding], labels: Sequence[str], situation: Situation
     ) -> tuple[int, int | None, Breakdown]:
         codes: dict[str, list[str]] = {}
@@ -96,6 +123,7 @@ class Weights:
         return score, quality, Breakdown(base=base, lines=tuple(lines), needed=bool(expected))
 
 
+_SCORES_KEPT = 4096
 _LINES: dict[tuple[str, float, str, tuple[str, ...]], Line] = {}
 _LINES_KEPT = 4096
 
