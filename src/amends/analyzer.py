@@ -19,6 +19,7 @@ from .score import Weights, load_weights
 from .situation import SituationModel, load_situation
 
 MAX_CHARS = 1_000_000
+_KEPT = 4096  # combinations of labels remembered
 
 
 class Analyzer:
@@ -53,6 +54,10 @@ class Analyzer:
         self.normalise = Normaliser(self.lexicons.spellings)
         self.situation: SituationModel = load_situation(self.lexicons, negator, keywords=keywords)
         self.weights = weights or load_weights()
+        # labels found -> the taxonomy's labels in order; expected components -> those that
+        # some detector can find, in order: both worked out once per combination
+        self._labels: dict[frozenset[str], tuple[str, ...]] = {}
+        self._missable: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def analyze(self, text: str, customer: str | None = None) -> Report:
         if not isinstance(text, str):
@@ -65,31 +70,45 @@ class Analyzer:
                 f"{MAX_CHARS:,} characters"
             )
         doc = self.normalise(text)
-        found = self.engine.detect(doc)
-        found += self.engine.count_checks(doc, found)
+        engine = self.engine
+        found = engine.detect(doc)
+        found += engine.count_checks(doc, found)
         present = {f.label for f in found}
         customer_doc = self.normalise(customer[:MAX_CHARS]) if customer else None
         situation = self.situation.infer(doc, customer_doc, present)
         if not situation.failure and present & _APOLOGY_SIGNS:
             situation = Situation(situation.cause, situation.wait, True, situation.evidence)
-        if customer_doc is not None and not situation.failure and self._needs_failure:
-            # the customer's message says nothing went wrong: steps and actions are not repairs
-            found = [f for f in found if f.code not in self._needs_failure]
-            present = {f.label for f in found}
-        echoes = self.engine.echo(doc, customer_doc, situation.failure)
-        if echoes:
-            found = _dedupe(found + echoes)
-            present = {f.label for f in found}
-        labels = tuple(label for label in LABELS if label in present)
+        if customer_doc is not None:
+            if not situation.failure and self._needs_failure:
+                # the customer's message says nothing went wrong: steps and actions are not repairs
+                found = [f for f in found if f.code not in self._needs_failure]
+                present = {f.label for f in found}
+            echoes = engine.echo(doc, customer_doc, situation.failure)
+            if echoes:
+                found = _dedupe(found + echoes)
+                present = {f.label for f in found}
+        key = frozenset(present)
+        labels = self._labels.get(key)
+        if labels is None:
+            if len(self._labels) >= _KEPT:
+                self._labels.clear()
+            labels = self._labels[key] = tuple(label for label in LABELS if label in present)
         expected = self.weights.expected_for(situation)
-        missing = tuple(
-            c for c in COMPONENTS if c in expected and c not in present and c in self.detectable
-        )
-        found += self.engine.missing_checks(present, missing)
+        if expected:
+            missable = self._missable.get(expected)
+            if missable is None:
+                missable = self._missable[expected] = tuple(
+                    c for c in COMPONENTS if c in expected and c in self.detectable
+                )
+            missing = tuple([c for c in missable if c not in present])
+            if missing:
+                found += engine.missing_checks(present, missing)
+        else:
+            missing = ()
         score, quality, breakdown = self.weights.score(found, labels, situation)
         return Report(
             text=text,
-            findings=tuple(sorted(found, key=_order)),
+            findings=tuple(sorted(found, key=_order) if len(found) > 1 else found),
             labels=labels,
             missing=missing,
             score=score,
