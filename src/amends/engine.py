@@ -17,6 +17,7 @@ from .prefilter import Gate, Keywords, Prefilter, anchors, gate
 from .rules import Echo, Rule
 
 NEGATION_WINDOW = 40  # characters before a match in which a negator still applies to it
+_NONE: list[re.Pattern[str]] = []
 
 
 class _Fields(dict[str, str]):
@@ -51,6 +52,15 @@ class Engine:
         self._gates = [
             [None if r.on_original else gate(p) for p in r.compiled] for r in self.detectors
         ]
+        # A rule's exceptions are searched around each of its matches; the same keyword pass
+        # says which of them can match anywhere in the text, and only those are searched.
+        self._exception_filter = Prefilter(
+            [
+                [] if r.on_original else [p.pattern for p in r.compiled_exceptions]
+                for r in self.detectors
+            ],
+            self.keywords,
+        )
         # Rules on the original text are few and case-sensitive: a keyword pass over the
         # original would cost more than running their patterns, which skip ahead to the
         # characters a match can start with.
@@ -87,15 +97,40 @@ class Engine:
     # -- detectors ---------------------------------------------------------------------------
     def detect(self, doc: Document) -> list[Finding]:
         found: list[Finding] = []
+        exceptions: dict[int, list[re.Pattern[str]]] | None = None
         for index, slots in self._woken(doc):
             rule = self.detectors[index]
             if rule.min_words or rule.max_words:
                 words = doc.word_count()
                 if words < rule.min_words or (rule.max_words and words > rule.max_words):
                     continue
-            for start, end in self._spans(rule, doc, slots, self._gates[index]):
+            if rule.on_original:
+                spans = self._original_spans(rule, doc, slots)
+            else:
+                if exceptions is None:
+                    exceptions = self._exceptions(doc)
+                spans = self._spans(
+                    rule, doc, slots, self._gates[index], exceptions.get(index, _NONE)
+                )
+            for start, end in spans:
                 found.append(self._finding(rule, doc, start, end))
         return _dedupe(found)
+
+    def _exceptions(self, doc: Document) -> dict[int, list[re.Pattern[str]]]:
+        """Rule index -> the rule's exceptions that may match somewhere in the text."""
+        where = self._exception_filter
+        group_of = where.group_of
+        slot_of = where.slot_of
+        detectors = self.detectors
+        out: dict[int, list[re.Pattern[str]]] = {}
+        for n in where.woken_from(doc.wake(self.keywords)):
+            index = group_of[n]
+            pattern = detectors[index].compiled_exceptions[slot_of[n]]
+            if index in out:
+                out[index].append(pattern)
+            else:
+                out[index] = [pattern]
+        return out
 
     def _woken(self, doc: Document) -> list[tuple[int, list[int]]]:
         """The rules that may match, in catalogue order, each with the patterns that may."""
@@ -119,10 +154,20 @@ class Engine:
         return grouped
 
     def _spans(
-        self, rule: Rule, doc: Document, slots: Sequence[int], gates: Sequence[Gate | None]
+        self,
+        rule: Rule,
+        doc: Document,
+        slots: Sequence[int],
+        gates: Sequence[Gate | None],
+        exceptions: Sequence[re.Pattern[str]] | None = None,
     ) -> list[tuple[int, int]]:
+        """Spans of the rule's patterns ``slots`` kept by its conditions; ``exceptions``, when
+        given, are those of the rule's exceptions that can match in the text (the others
+        cannot overlap a match)."""
         if rule.on_original:
             return self._original_spans(rule, doc, slots)
+        if exceptions is None:
+            exceptions = rule.compiled_exceptions
         text = doc.text
         spans: list[tuple[int, int]] = []
         for slot in slots:
@@ -135,7 +180,7 @@ class Engine:
             has_hit = "hit" in pattern.groupindex
             for m in pattern.finditer(text, pos):
                 start, end = m.span("hit") if has_hit and m.group("hit") is not None else m.span()
-                if start == end or not self._keeps(rule, doc, start, end):
+                if start == end or not self._keeps(rule, doc, start, end, exceptions):
                     continue
                 spans.append((start, end))
         return spans
@@ -152,7 +197,16 @@ class Engine:
                 spans.append(m.span())
         return spans
 
-    def _keeps(self, rule: Rule, doc: Document, start: int, end: int) -> bool:
+    def _keeps(
+        self,
+        rule: Rule,
+        doc: Document,
+        start: int,
+        end: int,
+        exceptions: Sequence[re.Pattern[str]] | None = None,
+    ) -> bool:
+        if exceptions is None:
+            exceptions = rule.compiled_exceptions
         text = doc.text
         if not rule.quotes and doc.in_quotes(start, end):
             return False
@@ -162,8 +216,8 @@ class Engine:
                 return False
         s_start, s_end = doc.sentence_at(start)
         if s_end - s_start > LONG_SENTENCE:
-            return self._keeps_in_long(rule, doc, start, end, s_start, s_end)
-        for pattern in rule.compiled_exceptions:
+            return self._keeps_in_long(rule, doc, start, end, s_start, s_end, exceptions)
+        for pattern in exceptions:
             for m in pattern.finditer(text, s_start, max(s_end, end)):
                 if m.start() < end and start < m.end():
                     return False
@@ -178,14 +232,21 @@ class Engine:
         return self._not_negated(rule, doc, start)
 
     def _keeps_in_long(
-        self, rule: Rule, doc: Document, start: int, end: int, s_start: int, s_end: int
+        self,
+        rule: Rule,
+        doc: Document,
+        start: int,
+        end: int,
+        s_start: int,
+        s_end: int,
+        exceptions: Sequence[re.Pattern[str]],
     ) -> bool:
         """``_keeps`` for a match in a long sentence, from one scan of the sentence per pattern.
 
         The same answers: an exception overlaps the match when the last exception starting
         before the match's end ends after its start (matches come in order, not overlapping).
         """
-        for pattern in rule.compiled_exceptions:
+        for pattern in exceptions:
             starts, ends = doc.matches(pattern, s_start, max(s_end, end))
             i = bisect_left(starts, end)
             if i and ends[i - 1] > start:
