@@ -130,7 +130,7 @@ def _hinted(source: str, flags: int) -> re.Pattern[str] | None:
         code = [_c.INFO, 0, _c.SRE_INFO_CHARSET, low, min(high, _compiler.MAXCODE)]
         _compiler._compile_charset(charset, flags, code)
         code[1] = len(code) - 1
-        _compiler._compile(code, tree.data, flags)
+        _compiler._compile(code, _guarded(tree.data), flags)
         code.append(_c.SUCCESS)
         index_group = [None] * tree.state.groups
         for name, number in tree.state.groupdict.items():
@@ -145,6 +145,43 @@ def _hinted(source: str, flags: int) -> re.Pattern[str] | None:
         )
     except Exception:  # an unexpected layout: let the caller compile it the ordinary way
         return None
+
+
+_GUARDED_ALTERNATIVES = 6  # a smaller alternation is tried about as fast as its guard
+
+
+def _guarded(items: Sequence[tuple[object, object]]) -> list[tuple[object, object]]:
+    """``items`` with a look-ahead for its first characters before each long alternation.
+
+    The engine tries an alternation by entering each alternative in turn; one whose
+    alternatives open with groups (``(?:is|was) …|(?:didn't|never) …``) costs a microsecond
+    wherever it is tried, even where no alternative can start. ``(?=[first characters])``
+    in front rejects those places in one test and changes no match: every match of the
+    alternation starts with one of those characters. Groups with their own flags and
+    look-arounds are left as they are.
+    """
+    out: list[tuple[object, object]] = []
+    for op, av in items:
+        if op == _c.BRANCH:
+            alternatives = av[1]  # type: ignore[index]
+            if len(alternatives) >= _GUARDED_ALTERNATIVES and not all(
+                a and a[0][0] in (_c.LITERAL, _c.IN) for a in alternatives
+            ):
+                chars = _first([(op, av)])  # from the parsed tree, before guarding inside it
+                if chars is not None:
+                    out.append((_c.ASSERT, (1, [(_c.IN, chars)])))
+            av = (av[0], [_guarded(a) for a in alternatives])  # type: ignore[index]
+        elif op == _c.SUBPATTERN:
+            group, add_flags, del_flags, sub = av  # type: ignore[misc]
+            if not add_flags and not del_flags:
+                av = (group, add_flags, del_flags, _guarded(sub))
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+            low, high, sub = av  # type: ignore[misc]
+            av = (low, high, _guarded(sub))
+        elif op == getattr(_c, "ATOMIC_GROUP", None):
+            av = _guarded(av)  # type: ignore[arg-type]
+        out.append((op, av))
+    return out
 
 
 def reach(pattern: re.Pattern[str]) -> int | None:
