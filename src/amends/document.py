@@ -91,6 +91,9 @@ _WORD = with_first_chars(re.compile(r"[a-z0-9]+(?:'[a-z]+)?"))
 LONG_SENTENCE = 256  # a sentence longer than this gets its per-sentence answers worked out once
 _BREAK_REACH = reach(_CLAUSE_BREAK) or 64
 _RUN = re.compile(r"[\w']+")
+# Every byte of an ASCII text that cannot be part of a run, as a blank: ``split`` then yields
+# the runs, much faster than ``_RUN.findall``.
+_ASCII_NOT_RUN = bytes(i if i < 128 and _RUN.fullmatch(chr(i)) else 32 for i in range(256))
 _FAST_CACHE = 256  # compiled replacement patterns kept, one per set of spellings seen
 
 
@@ -135,12 +138,20 @@ class Normaliser:
             else:
                 self._by_run.setdefault(run, []).append(word)
         self._runs = frozenset(self._by_run)
+        self._ascii_runs = {run.encode(): run for run in self._runs if run.isascii()}
         self._fast: dict[frozenset[str], re.Pattern[str]] = {}
 
     def _replacements(self, low: str, stop: int) -> Iterator[re.Match[str]]:
         """The matches of ``self._pattern`` in ``low[:stop]``, from a smaller, quicker pattern."""
-        present = self._runs.intersection(_RUN.findall(low, 0, stop))
-        key = frozenset(present)
+        head = low if stop == len(low) else low[:stop]
+        if head.isascii():
+            runs = self._ascii_runs
+            key = frozenset(
+                [runs[r] for r in runs.keys() & head.encode().translate(_ASCII_NOT_RUN).split()]
+            )
+        else:
+            key = frozenset(self._runs.intersection(_RUN.findall(head)))
+        present = key
         pattern = self._fast.get(key)
         if pattern is None:
             if len(self._fast) >= _FAST_CACHE:
