@@ -135,13 +135,13 @@ class Engine:
     def _woken(self, doc: Document) -> list[tuple[int, list[int]]]:
         """The rules that may match, in catalogue order, each with the patterns that may."""
         where = self._where
-        woken = [where[n] for n in self.prefilter.woken_from(doc.wake(self.keywords))]
+        woken = list(map(where.__getitem__, self.prefilter.woken_from(doc.wake(self.keywords))))
         if self._on_original:
             original = doc.original
             extra = [
                 (index, slot)
                 for index, slot, needles in self._on_original
-                if needles is None or _holds_any(original, needles)
+                if needles is None or needles.search(original) is not None
             ]
             if extra:
                 woken = sorted(woken + extra)
@@ -372,19 +372,18 @@ class Engine:
 _NEEDLES = 24  # more strings than this cost more to look for than the pattern's own search
 
 
-def _needles(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
-    """Strings one of which every match of ``pattern`` holds, few enough to look for with
-    ``in``; None when there are none or too many. A string holding another one is left out:
-    where it occurs, so does the other."""
+def _needles(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """A search for the strings one of which every match of ``pattern`` holds (an alternation
+    of literals, which the regex engine looks for by their first characters); None when there
+    are none or too many. A string holding another one is left out: where it occurs, so does
+    the other."""
     strings = anchors(pattern.pattern)
     if not strings:
         return None
     kept = sorted(s for s in strings if not any(o != s and o in s for o in strings))
-    return tuple(kept) if len(kept) <= _NEEDLES else None
-
-
-def _holds_any(text: str, needles: Sequence[str]) -> bool:
-    return any(map(text.__contains__, needles))
+    if len(kept) > _NEEDLES:
+        return None
+    return re.compile("|".join(re.escape(s) for s in kept))
 
 
 _ECHO_TOKEN = with_first_chars(re.compile(r"[£$€]?\d[\d,.:]*(?:am|pm|gb|kg|mb|%)?|[a-z][a-z'-]+"))
