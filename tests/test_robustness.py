@@ -19,7 +19,7 @@ from amends import LABELS, analyze, get_analyzer
 from amends import document as document_module
 from amends import engine as engine_module
 from amends.analyzer import MAX_CHARS
-from amends.fastsearch import with_first_chars
+from amends.fastsearch import Split, compile_with_first_chars, with_first_chars
 from amends.prefilter import check_linear
 
 ANALYZER = get_analyzer()
@@ -227,16 +227,45 @@ def test_every_pattern_is_free_of_nested_unbounded_repeats():
 
 
 # -- the speed-ups change nothing ------------------------------------------------------------
+# Sentences of the rules' own examples: they hold the phrases of the lexicons whose long
+# alternations the engine narrows to the alternatives a text can use.
+EXAMPLES = sorted(
+    {e.text for rule in ANALYZER.all_rules for e in (*rule.examples_fail, *rule.examples_pass)}
+)
+EXAMPLE_TEXTS = st.lists(
+    st.one_of(st.sampled_from(EXAMPLES), st.sampled_from(FRAGMENTS)), min_size=1, max_size=6
+).map(" ".join)
+
+
 @SETTINGS
-@given(TEXTS)
-def test_prefilter_wakes_every_pattern_that_matches(text):
+@given(st.one_of(TEXTS, EXAMPLE_TEXTS))
+def test_prefilter_gates_and_narrowing_change_no_span(text):
+    """Running only the woken patterns, narrowed and gated, finds what running all finds."""
     engine = ANALYZER.engine
     doc = ANALYZER.normalise(text)
-    woken = set(engine.prefilter.woken_in(doc.scan(engine.keywords)))
-    for number, (index, slot) in enumerate(engine._where):
-        rule = engine.detectors[index]
-        if not rule.on_original and rule.compiled[slot].search(doc.text):
-            assert number in woken, (rule.code, slot, doc.text)
+    woken = dict(engine._woken(doc))
+    for index, rule in enumerate(engine.detectors):
+        if rule.on_original:
+            continue
+        everything = engine._spans(rule, doc, [(p, None) for p in rule.compiled])
+        assert engine._spans(rule, doc, woken.get(index, [])) == everything, (rule.code, text)
+
+
+def test_narrowed_patterns_find_what_the_whole_pattern_finds_on_the_examples():
+    engine = ANALYZER.engine
+    narrowed = 0
+    for example in EXAMPLES:
+        doc = ANALYZER.normalise(example)
+        for index, runs in engine._woken(doc):
+            rule = engine.detectors[index]
+            for pattern, _gate in runs:
+                if pattern not in rule.compiled:
+                    narrowed += 1
+                    whole = next(p for p in rule.compiled if p.pattern == pattern.pattern)
+                    assert [m.span() for m in pattern.finditer(doc.text)] == [
+                        m.span() for m in whole.finditer(doc.text)
+                    ]
+    assert narrowed > 10  # the examples do exercise narrowing
 
 
 HINTED = [
@@ -311,3 +340,26 @@ def test_long_sentence_shortcuts_give_the_plain_answers(text, customer):
         patch.setattr(engine_module, "LONG_SENTENCE", 10**9)
         plain = analyze(text, customer).to_dict(detail=True)
     assert fast == plain
+
+
+def test_split_narrows_a_long_alternation_to_the_alternatives_kept():
+    words = ["late", "lost", "broken", "missing", "damaged", "stolen", "wrong", "cold"]
+    pattern = compile_with_first_chars(
+        r"(?<=[a-z] )(?P<hit>(?:" + "|".join(f"(?:is|was) {w}" for w in words) + r"))\b"
+    )
+    split = Split.of(pattern)
+    assert split is not None and len(split.alternatives) == len(words)
+    text = "it was lost and was stolen but is late"
+    assert [m.group("hit") for m in pattern.finditer(text)] == ["was lost", "was stolen", "is late"]
+    narrowed = split.narrowed((1, 5))
+    assert [m.group("hit") for m in narrowed.finditer(text)] == ["was lost", "was stolen"]
+    assert narrowed.groupindex == pattern.groupindex
+    assert split.narrowed(tuple(range(len(words)))) is pattern
+    assert len(split.variants()) == len(words)
+
+
+def test_split_leaves_short_alternations_and_back_references_alone():
+    assert Split.of(re.compile(r"\b(?:is|was) (?:late|lost)\b")) is None
+    many = "|".join(f"(?:is|was) {i}" for i in range(10))
+    assert Split.of(re.compile(rf"(\w)(?:{many})\1")) is None
+    assert Split.of(re.compile(rf"(\w)(?:{many})")) is not None

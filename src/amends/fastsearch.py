@@ -120,31 +120,49 @@ def _hinted(source: str, flags: int) -> re.Pattern[str] | None:
         flags = tree.state.flags
         if flags & (re.IGNORECASE | re.LOCALE | re.DEBUG):
             return None
-        low, high = tree.getwidth()
-        if low == 0 or _has_own_hint(tree, flags) or list(tree[:1]) in _ANCHORED:
-            return None  # the engine tries an anchored pattern at the start only
-        chars = _first(list(tree))
-        if chars is None:
-            return None
-        charset, _cased = _compiler._optimize_charset(chars)
-        code = [_c.INFO, 0, _c.SRE_INFO_CHARSET, low, min(high, _compiler.MAXCODE)]
-        _compiler._compile_charset(charset, flags, code)
-        code[1] = len(code) - 1
-        _compiler._compile(code, _guarded(tree.data), flags)
-        code.append(_c.SUCCESS)
-        index_group = [None] * tree.state.groups
-        for name, number in tree.state.groupdict.items():
-            index_group[number] = name
-        return _sre.compile(  # type: ignore[no-any-return]
-            source,
-            flags,
-            code,
-            tree.state.groups - 1,
-            tree.state.groupdict,
-            tuple(index_group),
-        )
+        return _with_hint(tree, source, flags)
     except Exception:  # an unexpected layout: let the caller compile it the ordinary way
         return None
+
+
+def _with_hint(tree: Any, source: str, flags: int) -> re.Pattern[str] | None:
+    """``tree`` compiled with its first-character set; None where that does not apply."""
+    low, high = tree.getwidth()
+    if low == 0 or _has_own_hint(tree, flags) or list(tree[:1]) in _ANCHORED:
+        return None  # the engine tries an anchored pattern at the start only
+    chars = _first(list(tree))
+    if chars is None:
+        return None
+    charset, _cased = _compiler._optimize_charset(chars)
+    code = [_c.INFO, 0, _c.SRE_INFO_CHARSET, low, min(high, _compiler.MAXCODE)]
+    _compiler._compile_charset(charset, flags, code)
+    code[1] = len(code) - 1
+    _compiler._compile(code, _guarded(tree.data), flags)
+    code.append(_c.SUCCESS)
+    return _build(tree, source, flags, code)
+
+
+def _build(tree: Any, source: str, flags: int, code: list[Any]) -> re.Pattern[str]:
+    index_group = [None] * tree.state.groups
+    for name, number in tree.state.groupdict.items():
+        index_group[number] = name
+    return _sre.compile(  # type: ignore[no-any-return]
+        source,
+        flags,
+        code,
+        tree.state.groups - 1,
+        tree.state.groupdict,
+        tuple(index_group),
+    )
+
+
+def _hinted_tree(tree: Any, source: str, flags: int) -> re.Pattern[str]:
+    """``tree`` (a parsed pattern, maybe altered) compiled as ``compile_with_first_chars``
+    would compile its source. The pattern object keeps ``source`` as its text."""
+    hinted = _with_hint(tree, source, flags)
+    if hinted is not None:
+        return hinted
+    return _build(tree, source, flags, _compiler._code(tree, flags))
 
 
 _GUARDED_ALTERNATIVES = 6  # a smaller alternation is tried about as fast as its guard
@@ -244,3 +262,143 @@ def _extent(items: Sequence[tuple[object, object]]) -> tuple[int, int] | None:
         furthest = max(furthest, consumed + looked)
         consumed += width
     return consumed, max(furthest, consumed)
+
+
+# -- narrowing a long alternation to the alternatives a text can use -----------------------
+SPLIT_ALTERNATIVES = 8  # alternatives that open with a group; fewer are tried quickly enough
+_NARROWED_KEPT = 512  # compiled narrowings kept per pattern
+_QUICK = (_c.LITERAL, _c.IN) if _AVAILABLE else ()
+
+
+class Split:
+    """A pattern whose widest compulsory alternation is cut into its alternatives.
+
+    Every match of ``(?<=[a-z] )(?:is late|ran out|slower than)`` goes through one alternative
+    of the alternation. Where a text cannot hold a match through "ran out" (its trigger words
+    are missing), the pattern with that alternative left out finds exactly the same matches:
+    an alternative that fails wherever it is tried changes nothing, and the others keep their
+    order. The narrower pattern is quicker because the regex engine tries fewer alternatives
+    at every place. ``variants`` are the pattern with the alternation narrowed to each one
+    alternative, for the prefilter to derive each one's triggers; ``narrowed`` compiles the
+    pattern for the alternatives a text can use.
+    """
+
+    __slots__ = ("_cache", "_path", "alternatives", "pattern", "tree")
+
+    def __init__(self, pattern: re.Pattern[str], tree: Any, path: tuple[int, ...]):
+        self.pattern = pattern
+        self.tree = tree
+        self._path = path
+        self.alternatives: list[Any] = _flat(_at(tree, path)[1][1])
+        self._cache: dict[tuple[int, ...], re.Pattern[str]] = {}
+
+    @classmethod
+    def of(cls, pattern: re.Pattern[str]) -> Split | None:
+        """The split of ``pattern`` at its widest compulsory alternation, if it has one of at
+        least ``SPLIT_ALTERNATIVES`` alternatives and the standard library's internals allow."""
+        if not _AVAILABLE or not isinstance(pattern.pattern, str):
+            return None
+        try:
+            tree = parsed(pattern.pattern, pattern.flags)
+            if tree.state.flags & (re.IGNORECASE | re.LOCALE | re.DEBUG) or _has_backrefs(tree):
+                return None
+            best: tuple[int, tuple[int, ...]] | None = None
+            for alternatives, path in _compulsory_branches(tree, ()):
+                # alternatives that open with a literal or a class are passed over in one test;
+                # the others are what make a long alternation slow
+                slow = sum(1 for a in alternatives if not a or a[0][0] not in _QUICK)
+                if slow >= SPLIT_ALTERNATIVES and (best is None or slow > best[0]):
+                    best = (slow, path)
+        except Exception:  # an unexpected layout: leave the pattern whole
+            return None
+        return None if best is None else cls(pattern, tree, best[1])
+
+    def variants(self) -> list[Any]:
+        """The parsed pattern narrowed to each alternative in turn, in order."""
+        return [self._narrow_tree((i,)) for i in range(len(self.alternatives))]
+
+    def narrowed(self, kept: tuple[int, ...]) -> re.Pattern[str]:
+        """The pattern with only the alternatives ``kept`` (ascending), compiled once."""
+        if len(kept) == len(self.alternatives):
+            return self.pattern
+        found = self._cache.get(kept)
+        if found is None:
+            if len(self._cache) >= _NARROWED_KEPT:
+                self._cache.clear()
+            tree = self._narrow_tree(kept)
+            found = self._cache[kept] = _hinted_tree(tree, self.pattern.pattern, tree.state.flags)
+        return found
+
+    def narrowed_tree(self, kept: tuple[int, ...]) -> Any:
+        return self._narrow_tree(kept)
+
+    def _narrow_tree(self, kept: tuple[int, ...]) -> Any:
+        alternatives = [self.alternatives[i] for i in kept]
+        return _rebuild(self.tree, self._path, alternatives)
+
+
+def _at(tree: Any, path: tuple[int, ...]) -> tuple[object, Any]:
+    item = tree[path[0]]
+    return item if len(path) == 1 else _at(item[1][3], path[1:])
+
+
+def _rebuild(tree: Any, path: tuple[int, ...], alternatives: list[Any]) -> Any:
+    """A copy of ``tree`` with the alternation at ``path`` holding only ``alternatives``."""
+    data = list(tree.data)
+    i = path[0]
+    if len(path) == 1:
+        if len(alternatives) == 1:
+            data[i : i + 1] = list(alternatives[0].data)
+        else:
+            data[i] = (_c.BRANCH, (None, alternatives))
+    else:
+        group, add_flags, del_flags, sub = data[i][1]
+        inner = _rebuild(sub, path[1:], alternatives)
+        data[i] = (_c.SUBPATTERN, (group, add_flags, del_flags, inner))
+    return _p.SubPattern(tree.state, data)
+
+
+def _compulsory_branches(
+    items: Any, path: tuple[int, ...]
+) -> list[tuple[list[Any], tuple[int, ...]]]:
+    """(alternatives, path) of each alternation every match goes through once."""
+    found: list[tuple[list[Any], tuple[int, ...]]] = []
+    for i, (op, av) in enumerate(items):
+        if op == _c.BRANCH:
+            found.append((_flat(av[1]), (*path, i)))  # type: ignore[index]
+        elif op == _c.SUBPATTERN and not av[1] and not av[2]:  # type: ignore[index]
+            found.extend(_compulsory_branches(av[3], (*path, i)))  # type: ignore[index]
+    return found
+
+
+def _flat(alternatives: list[Any]) -> list[Any]:
+    """The alternatives of an alternation, with alternatives that are themselves nothing but
+    an alternation opened up: ``(?:(?:a|b)|(?:c|d))`` tries a, b, c and d in that order."""
+    out: list[Any] = []
+    for alternative in alternatives:
+        if len(alternative) == 1 and alternative[0][0] == _c.BRANCH:
+            out.extend(_flat(alternative[0][1][1]))
+        else:
+            out.append(alternative)
+    return out
+
+
+def _has_backrefs(items: Any) -> bool:
+    for op, av in items:
+        if op in (_c.GROUPREF, _c.GROUPREF_EXISTS):
+            return True
+        if op == _c.SUBPATTERN:
+            subs = [av[3]]  # type: ignore[index]
+        elif op == _c.BRANCH:
+            subs = av[1]  # type: ignore[index]
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+            subs = [av[2]]  # type: ignore[index]
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            subs = [av[1]]  # type: ignore[index]
+        elif op == getattr(_c, "ATOMIC_GROUP", None):
+            subs = [av]
+        else:
+            continue
+        if any(_has_backrefs(s) for s in subs):
+            return True
+    return False

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from functools import reduce
 from itertools import product
 from operator import itemgetter, or_
+from typing import Any
 
 try:  # Python 3.11+ keeps the parser private; it has been stable for decades.
     from re import _compiler  # type: ignore[attr-defined]
@@ -207,9 +208,10 @@ def requirements(pattern: str) -> tuple[Strings, ...]:
     return _requirements(pattern)[0]
 
 
-def _requirements(pattern: str) -> tuple[tuple[Strings, ...], tuple[Choice, ...]]:
-    """``requirements`` and the choices every match of ``pattern`` makes."""
-    tree = parsed(pattern)
+def _requirements(pattern: str | Any) -> tuple[tuple[Strings, ...], tuple[Choice, ...]]:
+    """``requirements`` and the choices every match of ``pattern`` makes; ``pattern`` may be
+    a parse tree (a ``fastsearch.Split`` variant)."""
+    tree = parsed(pattern) if isinstance(pattern, str) else pattern
     if tree.state.flags & re.IGNORECASE:
         return (), ()
     info = _sequence(tree)
@@ -503,14 +505,16 @@ def _repeats_words(items: Iterable[tuple[object, object]]) -> bool:
     return False
 
 
-def gate(pattern: re.Pattern[str]) -> Gate | None:
+def gate(pattern: re.Pattern[str], tree: Any = None) -> Gate | None:
     """The gate of ``pattern``: its last long alternation with the literal text before it.
 
     None unless the pattern goes through a long alternation after optional repeated words
     (only then is it tried often enough that searching for it first pays), with literal text
     right before it (without one, searching for the gate costs as much as the pattern).
+    ``tree`` is the pattern's parse tree when it was compiled from one.
     """
-    tree = parsed(pattern.pattern)
+    if tree is None:
+        tree = parsed(pattern.pattern)
     if tree.state.flags & re.IGNORECASE:
         return None
     items = _in_sequence(tree)

@@ -86,7 +86,7 @@ class SituationModel:
                 cause, best = name, weight
         wait = votes.get("wait", 0.0) >= 1.0
         failure = votes.get("failure", 0.0) >= 1.0 or wait or cause in ("ours", "outside")
-        return Situation(cause=cause, wait=wait, failure=failure, evidence=tuple(evidence))
+        return Situation(cause, wait, failure, tuple(evidence))
 
     def _first(self, signal: Signal, doc: Document, slots: Sequence[int]) -> tuple[int, int] | None:
         for slot in slots:
