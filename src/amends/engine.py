@@ -91,6 +91,19 @@ class Engine:
                         self._where.extend((index, slot, i) for i in range(len(variants)))
             groups.append(entries)
         self.prefilter = Prefilter(groups, self.keywords)
+        # entry number -> (rule index, its run when the entry is a whole pattern, else None,
+        # pattern index, alternative)
+        self._table: list[tuple[int, Run | None, int, int]] = [
+            (
+                index,
+                (self.detectors[index].compiled[slot], self._gates[index][slot])
+                if alternative < 0
+                else None,
+                slot,
+                alternative,
+            )
+            for index, slot, alternative in self._where
+        ]
         self._narrowed_gates: dict[int, Gate | None] = {}
         # A rule's exceptions are searched around each of its matches; the same keyword pass
         # says which of them can match anywhere in the text, and only those are searched.
@@ -171,33 +184,42 @@ class Engine:
     def _woken(self, doc: Document) -> list[tuple[int, list[Run]]]:
         """The rules that may match, in catalogue order, each with the patterns that may (each
         narrowed to the alternatives that may) and their gates."""
-        where = self._where
-        woken = list(map(where.__getitem__, self.prefilter.woken_from(doc.wake(self.keywords))))
+        table = self._table
+        grouped: list[tuple[int, list[Run]]] = []
+        runs: list[Any] = []
+        current = -1
+        narrowing = False
+        for n in self.prefilter.woken_from(doc.wake(self.keywords)):
+            index, run, slot, alternative = table[n]
+            if index != current:
+                runs = []
+                grouped.append((index, runs))
+                current = index
+            if run is not None:
+                runs.append(run)
+            elif runs and type(runs[-1]) is list and runs[-1][0] == slot:
+                runs[-1].append(alternative)  # another alternative of the same pattern
+            else:
+                runs.append([slot, alternative])
+                narrowing = True
+        if narrowing:
+            for index, runs in grouped:
+                for i, run in enumerate(runs):
+                    if type(run) is list:
+                        runs[i] = self._narrowed(index, run[0], tuple(run[1:]))
         if self._on_original:
             original = doc.original
             extra = [
-                (index, slot, -1)
+                (index, [(self.detectors[index].compiled[slot], None)])
                 for index, slot, needles in self._on_original
                 if needles is None or needles.search(original) is not None
             ]
             if extra:
-                woken = sorted(woken + extra)
-        grouped: list[tuple[int, list[Run]]] = []
-        kept: list[int] = []
-        last = len(woken) - 1
-        for n, (index, slot, alternative) in enumerate(woken):
-            if alternative >= 0:
-                kept.append(alternative)
-                if n < last and woken[n + 1][0] == index and woken[n + 1][1] == slot:
-                    continue  # more alternatives of this pattern follow
-                run = self._narrowed(index, slot, tuple(kept))
-                kept = []
-            else:
-                run = (self.detectors[index].compiled[slot], self._gates[index][slot])
-            if grouped and grouped[-1][0] == index:
-                grouped[-1][1].append(run)
-            else:
-                grouped.append((index, [run]))
+                # one group per rule: the rules matched on the original are not in the prefilter
+                merged: dict[int, list[Run]] = dict(grouped)
+                for index, more in extra:
+                    merged.setdefault(index, []).extend(more)
+                grouped = sorted(merged.items())
         return grouped
 
     def _narrowed(self, index: int, slot: int, kept: tuple[int, ...]) -> Run:

@@ -22,6 +22,7 @@ from .rules import Lexicons, LineLoader, RuleError, _compile
 
 SIGNALS = ("failure", "wait", *tuple(f"cause={c}" for c in CAUSES if c != "unknown"))
 SOURCES = ("customer", "reply", "both")
+_NOTHING = Situation()  # no signal at all: shared, as it is immutable
 
 
 @dataclass(frozen=True)
@@ -57,36 +58,50 @@ class SituationModel:
             for source, keywords in (("reply", self.keywords), ("customer", Keywords()))
         }
         object.__setattr__(self, "_prefilters", prefilters)
+        object.__setattr__(
+            self, "_cause_keys", tuple((name, f"cause={name}") for name in self.cause_order)
+        )
 
     def infer(self, reply: Document, customer: Document | None, labels: Iterable[str]) -> Situation:
         votes: dict[str, float] = {}
         evidence: list[Evidence] = []
-        docs = [("reply", reply)] + ([("customer", customer)] if customer is not None else [])
-        for source, doc in docs:
-            prefilter: Prefilter = self._prefilters[source]  # type: ignore[attr-defined]
-            woken = prefilter.woken_from(doc.wake(prefilter.keywords))
-            for index, slots in _grouped(prefilter, woken):
-                signal = self.signals[index]
-                if signal.source not in (source, "both"):
-                    continue
-                hit = self._first(signal, doc, slots)
-                if hit is None:
-                    continue
-                start, end, match = doc.span_text(*hit)
-                votes[signal.signal] = votes.get(signal.signal, 0.0) + signal.weight
-                evidence.append(Evidence(source, start, end, match, signal.signal))
+        self._read("reply", reply, votes, evidence)
+        if customer is not None:
+            self._read("customer", customer, votes, evidence)
+        from_labels = self.from_labels
         for label in labels:
-            for implied in self.from_labels.get(label, ()):
+            for implied in from_labels.get(label, ()):
                 votes[implied] = votes.get(implied, 0.0) + 1.0
+        if not votes:
+            return _NOTHING
         cause = "unknown"
         best = 0.0
-        for name in self.cause_order:
-            weight = votes.get(f"cause={name}", 0.0)
+        for name, key in self._cause_keys:  # type: ignore[attr-defined]
+            weight = votes.get(key, 0.0)
             if weight > best:
                 cause, best = name, weight
         wait = votes.get("wait", 0.0) >= 1.0
         failure = votes.get("failure", 0.0) >= 1.0 or wait or cause in ("ours", "outside")
         return Situation(cause, wait, failure, tuple(evidence))
+
+    def _read(
+        self, source: str, doc: Document, votes: dict[str, float], evidence: list[Evidence]
+    ) -> None:
+        """Add the votes of the signals found in ``doc`` (the reply or the customer's message)."""
+        prefilter: Prefilter = self._prefilters[source]  # type: ignore[attr-defined]
+        woken = prefilter.woken_from(doc.wake(prefilter.keywords))
+        if not woken:
+            return
+        for index, slots in _grouped(prefilter, woken):
+            signal = self.signals[index]
+            if signal.source not in (source, "both"):
+                continue
+            hit = self._first(signal, doc, slots)
+            if hit is None:
+                continue
+            start, end, match = doc.span_text(*hit)
+            votes[signal.signal] = votes.get(signal.signal, 0.0) + signal.weight
+            evidence.append(Evidence(source, start, end, match, signal.signal))
 
     def _first(self, signal: Signal, doc: Document, slots: Sequence[int]) -> tuple[int, int] | None:
         for slot in slots:
