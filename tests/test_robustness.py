@@ -363,3 +363,10 @@ def test_split_leaves_short_alternations_and_back_references_alone():
     many = "|".join(f"(?:is|was) {i}" for i in range(10))
     assert Split.of(re.compile(rf"(\w)(?:{many})\1")) is None
     assert Split.of(re.compile(rf"(\w)(?:{many})")) is not None
+
+
+@SETTINGS
+@given(st.text(st.sampled_from(["a", "'", " ", "_", "1", "é", "\n", ".", "’", "٣", "\u0301"])))
+def test_single_quotes_are_looked_for_wherever_one_can_open(text):
+    if document_module._SINGLE_QUOTED.search(text):
+        assert document_module._may_open_single_quote(text)

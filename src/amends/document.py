@@ -103,6 +103,21 @@ def _first_run(word: str) -> str | None:
     return m.group() if m else None
 
 
+def _may_open_single_quote(text: str) -> bool:
+    """Whether ``text`` has an apostrophe that can open a ``_SINGLE_QUOTED`` quote: one that
+    opens the text or follows neither a word character nor another apostrophe. Most texts'
+    apostrophes are in "we're" and "can't": then the quote pattern need not run."""
+    i = text.find("'")
+    while i >= 0:
+        if i == 0:
+            return True
+        before = text[i - 1]
+        if not (before.isalnum() or before == "_" or before == "'"):
+            return True
+        i = text.find("'", i + 1)
+    return False
+
+
 class Scanner(Protocol):
     """A keyword automaton (``prefilter.Keywords``)."""
 
@@ -458,7 +473,7 @@ class Document:
             found: list[tuple[int, int]] = []
             if '"' in self.text:
                 found.extend(m.span() for m in _DOUBLE_QUOTED.finditer(self.text))
-            if "'" in self.text:
+            if _may_open_single_quote(self.text):
                 found.extend(m.span() for m in _SINGLE_QUOTED.finditer(self.text))
             found.sort()
             self._quotes = found
