@@ -148,7 +148,6 @@ class Engine:
     # -- detectors ---------------------------------------------------------------------------
     def detect(self, doc: Document) -> list[Finding]:
         found: list[Finding] = []
-        exceptions: dict[int, list[re.Pattern[str]]] | None = None
         for index, runs in self._woken(doc):
             rule = self.detectors[index]
             if rule.min_words or rule.max_words:
@@ -158,15 +157,21 @@ class Engine:
             if rule.on_original:
                 spans = self._original_spans(rule, doc, runs)
             else:
-                if exceptions is None:
-                    exceptions = self._exceptions(doc)
-                spans = self._spans(rule, doc, runs, exceptions.get(index, _NONE))
+                spans = self._spans(rule, doc, runs, None, index)
             for start, end in spans:
                 found.append(self._finding(rule, doc, start, end))
         return _dedupe(found)
 
     def _exceptions(self, doc: Document) -> dict[int, list[re.Pattern[str]]]:
-        """Rule index -> the rule's exceptions that may match somewhere in the text."""
+        """Rule index -> the rule's exceptions that may match somewhere in the text; worked out
+        once per text, when a rule first has a match to check."""
+        key = ("exceptions", id(self))
+        found = doc._memo.get(key)
+        if found is None:
+            found = doc._memo[key] = self._woken_exceptions(doc)
+        return found  # type: ignore[no-any-return]
+
+    def _woken_exceptions(self, doc: Document) -> dict[int, list[re.Pattern[str]]]:
         where = self._exception_filter
         group_of = where.group_of
         slot_of = where.slot_of
@@ -242,13 +247,15 @@ class Engine:
         doc: Document,
         runs: Sequence[Run],
         exceptions: Sequence[re.Pattern[str]] | None = None,
+        index: int = -1,
     ) -> list[tuple[int, int]]:
         """Spans of the patterns ``runs`` (each with its gate) kept by the rule's conditions;
         ``exceptions``, when given, are those of the rule's exceptions that can match in the
-        text (the others cannot overlap a match)."""
+        text (the others cannot overlap a match). Without them, given the rule's ``index``,
+        the keyword pass says which can; otherwise all are tried."""
         if rule.on_original:
             return self._original_spans(rule, doc, runs)
-        if exceptions is None:
+        if exceptions is None and index < 0:
             exceptions = rule.compiled_exceptions
         text = doc.text
         spans: list[tuple[int, int]] = []
@@ -261,9 +268,12 @@ class Engine:
             has_hit = "hit" in pattern.groupindex
             for m in pattern.finditer(text, pos):
                 start, end = m.span("hit") if has_hit and m.group("hit") is not None else m.span()
-                if start == end or not self._keeps(rule, doc, start, end, exceptions):
+                if start == end:
                     continue
-                spans.append((start, end))
+                if exceptions is None:  # the first match to check: which exceptions can apply
+                    exceptions = self._exceptions(doc).get(index, _NONE)
+                if self._keeps(rule, doc, start, end, exceptions):
+                    spans.append((start, end))
         return spans
 
     def _original_spans(
