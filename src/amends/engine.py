@@ -19,7 +19,7 @@ from .rules import Echo, Rule
 
 NEGATION_WINDOW = 40  # characters before a match in which a negator still applies to it
 _NONE: list[re.Pattern[str]] = []
-_NARROWED_GATES = 4096  # gates of narrowed patterns kept
+_NARROWED_KEPT = 4096  # narrowed patterns kept, with their gates
 # A pattern to run over a text, with its gate (or None).
 Run = tuple[re.Pattern[str], "Gate | None"]
 
@@ -104,7 +104,7 @@ class Engine:
             )
             for index, slot, alternative in self._where
         ]
-        self._narrowed_gates: dict[int, Gate | None] = {}
+        self._narrowed_runs: dict[tuple[int, int, tuple[int, ...]], Run] = {}
         # A rule's exceptions are searched around each of its matches; the same keyword pass
         # says which of them can match anywhere in the text, and only those are searched.
         self._exception_filter = Prefilter(
@@ -228,18 +228,22 @@ class Engine:
         return grouped
 
     def _narrowed(self, index: int, slot: int, kept: tuple[int, ...]) -> Run:
-        """Pattern ``slot`` of rule ``index`` with only the alternatives ``kept``, and its gate."""
-        split = self._splits[index][slot]
-        assert split is not None
-        pattern = split.narrowed(kept)
-        if pattern is self.detectors[index].compiled[slot]:
-            return pattern, self._gates[index][slot]
-        key = id(pattern)
-        if key not in self._narrowed_gates:
-            if len(self._narrowed_gates) >= _NARROWED_GATES:
-                self._narrowed_gates.clear()
-            self._narrowed_gates[key] = gate(pattern, split.narrowed_tree(kept))
-        return pattern, self._narrowed_gates[key]
+        """Pattern ``slot`` of rule ``index`` with only the alternatives ``kept``, and its gate;
+        compiled once per set of alternatives (the same few sets recur)."""
+        key = (index, slot, kept)
+        run = self._narrowed_runs.get(key)
+        if run is None:
+            split = self._splits[index][slot]
+            assert split is not None
+            pattern = split.narrowed(kept)
+            if pattern is self.detectors[index].compiled[slot]:
+                run = (pattern, self._gates[index][slot])
+            else:
+                run = (pattern, gate(pattern, split.narrowed_tree(kept)))
+            if len(self._narrowed_runs) >= _NARROWED_KEPT:
+                self._narrowed_runs.clear()
+            self._narrowed_runs[key] = run
+        return run
 
     def _spans(
         self,

@@ -266,7 +266,6 @@ def _extent(items: Sequence[tuple[object, object]]) -> tuple[int, int] | None:
 
 # -- narrowing a long alternation to the alternatives a text can use -----------------------
 SPLIT_ALTERNATIVES = 8  # alternatives that open with a group; fewer are tried quickly enough
-_NARROWED_KEPT = 512  # compiled narrowings kept per pattern
 _QUICK = (_c.LITERAL, _c.IN) if _AVAILABLE else ()
 
 
@@ -283,19 +282,19 @@ class Split:
     pattern for the alternatives a text can use.
     """
 
-    __slots__ = ("_cache", "_path", "alternatives", "pattern", "tree")
+    __slots__ = ("_path", "alternatives", "pattern", "tree")
 
     def __init__(self, pattern: re.Pattern[str], tree: Any, path: tuple[int, ...]):
         self.pattern = pattern
         self.tree = tree
         self._path = path
         self.alternatives: list[Any] = _flat(_at(tree, path)[1][1])
-        self._cache: dict[tuple[int, ...], re.Pattern[str]] = {}
 
     @classmethod
     def of(cls, pattern: re.Pattern[str]) -> Split | None:
-        """The split of ``pattern`` at its widest compulsory alternation, if it has one of at
-        least ``SPLIT_ALTERNATIVES`` alternatives and the standard library's internals allow."""
+        """The split of ``pattern`` at the compulsory alternation with the most alternatives
+        that open with a group, if it has ``SPLIT_ALTERNATIVES`` of them or more (and the
+        standard library's internals allow)."""
         if not _AVAILABLE or not isinstance(pattern.pattern, str):
             return None
         try:
@@ -315,26 +314,19 @@ class Split:
 
     def variants(self) -> list[Any]:
         """The parsed pattern narrowed to each alternative in turn, in order."""
-        return [self._narrow_tree((i,)) for i in range(len(self.alternatives))]
+        return [self.narrowed_tree((i,)) for i in range(len(self.alternatives))]
 
     def narrowed(self, kept: tuple[int, ...]) -> re.Pattern[str]:
-        """The pattern with only the alternatives ``kept`` (ascending), compiled once."""
+        """The pattern with only the alternatives ``kept`` (ascending), compiled; callers keep
+        what they reuse."""
         if len(kept) == len(self.alternatives):
             return self.pattern
-        found = self._cache.get(kept)
-        if found is None:
-            if len(self._cache) >= _NARROWED_KEPT:
-                self._cache.clear()
-            tree = self._narrow_tree(kept)
-            found = self._cache[kept] = _hinted_tree(tree, self.pattern.pattern, tree.state.flags)
-        return found
+        tree = self.narrowed_tree(kept)
+        return _hinted_tree(tree, self.pattern.pattern, tree.state.flags)
 
     def narrowed_tree(self, kept: tuple[int, ...]) -> Any:
-        return self._narrow_tree(kept)
-
-    def _narrow_tree(self, kept: tuple[int, ...]) -> Any:
-        alternatives = [self.alternatives[i] for i in kept]
-        return _rebuild(self.tree, self._path, alternatives)
+        """The parse tree of ``narrowed(kept)``."""
+        return _rebuild(self.tree, self._path, [self.alternatives[i] for i in kept])
 
 
 def _at(tree: Any, path: tuple[int, ...]) -> tuple[object, Any]:
