@@ -95,6 +95,7 @@ _RUN = re.compile(r"[\w']+")
 # the runs, much faster than ``_RUN.findall``.
 _ASCII_NOT_RUN = bytes(i if i < 128 and _RUN.fullmatch(chr(i)) else 32 for i in range(256))
 _FAST_CACHE = 256  # compiled replacement patterns kept, one per set of spellings seen
+_UNSEEN: Any = object()
 
 
 def _first_run(word: str) -> str | None:
@@ -154,27 +155,31 @@ class Normaliser:
                 self._by_run.setdefault(run, []).append(word)
         self._runs = frozenset(self._by_run)
         self._ascii_runs = {run.encode(): run for run in self._runs if run.isascii()}
-        self._fast: dict[frozenset[str], re.Pattern[str]] = {}
+        self._fast: dict[tuple[frozenset[str], bool, bool, bool], re.Pattern[str] | None] = {}
 
     def _replacements(self, low: str, stop: int) -> Iterator[re.Match[str]]:
         """The matches of ``self._pattern`` in ``low[:stop]``, from a smaller, quicker pattern."""
         head = low if stop == len(low) else low[:stop]
         if head.isascii():
             runs = self._ascii_runs
-            key = frozenset(
+            words = frozenset(
                 [runs[r] for r in runs.keys() & head.encode().translate(_ASCII_NOT_RUN).split()]
             )
         else:
-            key = frozenset(self._runs.intersection(_RUN.findall(head)))
-        present = key
-        pattern = self._fast.get(key)
-        if pattern is None:
+            words = frozenset(self._runs.intersection(_RUN.findall(head)))
+        # Links, handles and entities need "http" or "www.", "@" and "&": a text without them
+        # is searched without those alternatives (and without their first characters).
+        key = (words, "http" in head or "www." in head, "@" in head, "&" in head)
+        pattern = self._fast.get(key, _UNSEEN)
+        if pattern is _UNSEEN:
             if len(self._fast) >= _FAST_CACHE:
                 self._fast.clear()
-            allowed = {w for run in present for w in self._by_run[run]}
+            allowed = {w for run in words for w in self._by_run[run]}
             pattern = self._fast[key] = _leading_class_pattern(
-                [w for w in self._words if w in allowed or w in self._unkeyed]
+                [w for w in self._words if w in allowed or w in self._unkeyed], *key[1:]
             )
+        if pattern is None:
+            return iter(())
         return pattern.finditer(low, 0, stop)
 
     def __call__(self, original: str) -> Document:
@@ -232,30 +237,42 @@ class Normaliser:
         return Document(original, "".join(pieces), tuple(segments))
 
 
-def _leading_class_pattern(words: list[str]) -> re.Pattern[str]:
-    """``Normaliser._pattern`` for these spelling variants, opening with one character class.
+def _leading_class_pattern(
+    words: list[str], links: bool = True, handles: bool = True, entities: bool = True
+) -> re.Pattern[str] | None:
+    """``Normaliser._pattern`` for these spelling variants, opening with one character class;
+    None when it has nothing to look for.
 
     Each alternative consumes its first character in the class and checks it (and what stood
     before it) with a look-behind, so the regex engine skips straight to the few characters
     that can start a match instead of trying every alternative at every position. Alternatives
-    keep their order: at any position the same one wins as in the reference pattern.
+    keep their order: at any position the same one wins as in the reference pattern. Links,
+    handles or entities are left out when the text cannot hold one.
     """
     first: dict[str, list[str]] = {}
     for word in words:
         first.setdefault(word[0], []).append(word[1:])
-    alternatives = [
-        r"(?P<link>(?<=h)ttps?://\S+|(?<=w)ww\.\S+)",
-        r"(?P<handle>(?<=@)(?<![\w@]@)\w{1,30})",
-        r"(?P<entity>(?<=&)(?:[a-z]{2,6}|#\d{1,6}|#x[0-9a-f]{1,5});)",
-    ]
+    alternatives = []
+    chars = set(first)
+    if links:
+        alternatives.append(r"(?P<link>(?<=h)ttps?://\S+|(?<=w)ww\.\S+)")
+        chars |= {"h", "w"}
+    if handles:
+        alternatives.append(r"(?P<handle>(?<=@)(?<![\w@]@)\w{1,30})")
+        chars.add("@")
+    if entities:
+        alternatives.append(r"(?P<entity>(?<=&)(?:[a-z]{2,6}|#\d{1,6}|#x[0-9a-f]{1,5});)")
+        chars.add("&")
     if first:
         spelled = "|".join(
             f"(?<={re.escape(c)})(?:" + "|".join(re.escape(r) for r in rests) + ")"
             for c, rests in first.items()
         )
         alternatives.append(r"(?P<word>(?<![\w'].)(?:" + spelled + r")(?![\w']))")
-    chars = "".join(re.escape(c) for c in sorted({"h", "w", "@", "&", *first}))
-    return re.compile(f"[{chars}](?:" + "|".join(alternatives) + ")")
+    if not alternatives:
+        return None
+    chars_class = "".join(re.escape(c) for c in sorted(chars))
+    return re.compile(f"[{chars_class}](?:" + "|".join(alternatives) + ")")
 
 
 class Document:
