@@ -410,8 +410,10 @@ class Engine:
             for key, start, end in shared_all:
                 by_sentence.setdefault(doc.sentence_index(start), []).append((start, end, key))
             for index, shared in by_sentence.items():
-                words = {k for _, _, k in shared if not k.startswith("#")}
-                numbers = {k for _, _, k in shared if k.startswith("#")}
+                # every shared token marks the span; names and short numbers do not count
+                counted = [k for start, end, k in shared if _counts(doc, echo, (k, start, end))]
+                words = {k for k in counted if not k.startswith("#")}
+                numbers = {k for k in counted if k.startswith("#")}
                 if len(words) < echo.min_words and len(numbers) < echo.min_numbers:
                     continue
                 s_start = doc.sentence_starts[index]
@@ -503,6 +505,28 @@ def _echo_tokens(
         if key is not None:
             out.append((key[0], m.start(), m.start() + key[1]))
     return out
+
+
+def _counts(doc: Document, echo: Echo, token: tuple[str, int, int]) -> bool:
+    """Whether a shared token counts towards an echo: numbers long enough, and words that are
+    not names when the rule skips names."""
+    key, start, end = token
+    if key.startswith("#"):
+        return len(key) - 1 >= echo.min_number_chars
+    if not echo.skip_names:
+        return True
+    ostart, oend = doc.to_original(start, end)
+    word = doc.original[ostart:oend]
+    if any(c.isupper() for c in word[1:]):
+        return False  # "eBay", "HDMI", "PlayStation"
+    if not word[:1].isupper() or word.lower() in echo.not_names:
+        return True
+    # capitalised: a name unless it opens its sentence
+    before = doc.text[doc.sentence_starts[doc.sentence_index(start)] : start]
+    return _SENTENCE_OPENING.fullmatch(before) is not None
+
+
+_SENTENCE_OPENING = re.compile(r"(?:[\W_]|<user>)*")
 
 
 class EchoKeys(dict[str, tuple[str, int] | None]):

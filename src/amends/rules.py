@@ -42,7 +42,16 @@ _DETECTOR_KEYS = {
     "echo",
     "situation",
 }
-_ECHO_KEYS = {"min_words", "min_numbers", "stopwords", "strip_suffixes", "__line__"}
+_ECHO_KEYS = {
+    "min_words",
+    "min_numbers",
+    "stopwords",
+    "strip_suffixes",
+    "skip_names",
+    "min_number_chars",
+    "not_names",
+    "__line__",
+}
 SITUATIONS = ("any", "failure")
 _CHECK_KEYS = {"check", "of", "min", "max_words", "min_words"}
 _COMMON_KEYS = {
@@ -77,6 +86,11 @@ class Echo:
     min_numbers: int
     stopwords: frozenset[str]
     strip_suffixes: tuple[str, ...]
+    # Names (capitalised in the reply past a sentence's first word: "Firefox", "eBay", "HDMI")
+    # are the product, not the customer's specifics: with ``skip_names`` they do not count.
+    skip_names: bool = False
+    min_number_chars: int = 1  # digits (and marks) a number needs to count: "4" alone is weak
+    not_names: frozenset[str] = frozenset()  # capitalised words that still count: "Saturday"
 
 
 @dataclass(frozen=True)
@@ -263,6 +277,11 @@ def _echo(value: Any, where: str, lexicons: Lexicons) -> Echo | None:
         min_numbers=int(value.get("min_numbers", 1)),
         stopwords=frozenset(lexicons.entries.get(name, ())) if name else frozenset(),
         strip_suffixes=_strings(value.get("strip_suffixes"), where, "strip_suffixes"),
+        skip_names=bool(value.get("skip_names", False)),
+        min_number_chars=int(value.get("min_number_chars", 1)),
+        not_names=frozenset(
+            word.lower() for word in _strings(value.get("not_names"), where, "not_names")
+        ),
     )
 
 
