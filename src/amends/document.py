@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 from .fastsearch import reach, with_first_chars
@@ -444,6 +444,13 @@ class Document:
         for m in _CLAUSE_BREAK.finditer(self.text, start, pos):
             begin = m.end()
         return begin
+
+    def remember(self, key: tuple[object, ...], make: Callable[[], Any]) -> Any:
+        """``make()``, worked out once per document and ``key``."""
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = make()
+        return found
 
     def matches(
         self, pattern: re.Pattern[str], pos: int, endpos: int

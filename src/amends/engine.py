@@ -165,11 +165,10 @@ class Engine:
     def _exceptions(self, doc: Document) -> dict[int, list[re.Pattern[str]]]:
         """Rule index -> the rule's exceptions that may match somewhere in the text; worked out
         once per text, when a rule first has a match to check."""
-        key = ("exceptions", id(self))
-        found = doc._memo.get(key)
-        if found is None:
-            found = doc._memo[key] = self._woken_exceptions(doc)
-        return found  # type: ignore[no-any-return]
+        found: dict[int, list[re.Pattern[str]]] = doc.remember(
+            ("exceptions", id(self)), lambda: self._woken_exceptions(doc)
+        )
+        return found
 
     def _woken_exceptions(self, doc: Document) -> dict[int, list[re.Pattern[str]]]:
         where = self._exception_filter
