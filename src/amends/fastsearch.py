@@ -299,7 +299,7 @@ class Split:
             return None
         try:
             tree = parsed(pattern.pattern, pattern.flags)
-            if tree.state.flags & (re.IGNORECASE | re.LOCALE | re.DEBUG) or _has_backrefs(tree):
+            if tree.state.flags & (re.IGNORECASE | re.LOCALE | re.DEBUG) or refers_to_groups(tree):
                 return None
             best: tuple[int, tuple[int, ...]] | None = None
             for alternatives, path in _compulsory_branches(tree, ()):
@@ -375,7 +375,8 @@ def _flat(alternatives: list[Any]) -> list[Any]:
     return out
 
 
-def _has_backrefs(items: Any) -> bool:
+def refers_to_groups(items: Any) -> bool:
+    """Whether ``items`` (a parsed pattern or part of one) refer back to a group."""
     for op, av in items:
         if op in (_c.GROUPREF, _c.GROUPREF_EXISTS):
             return True
@@ -391,6 +392,6 @@ def _has_backrefs(items: Any) -> bool:
             subs = [av]
         else:
             continue
-        if any(_has_backrefs(s) for s in subs):
+        if any(refers_to_groups(s) for s in subs):
             return True
     return False

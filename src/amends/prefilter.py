@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover - older layouts
 
 import ahocorasick
 
-from .fastsearch import parsed
+from .fastsearch import parsed, refers_to_groups
 
 _MAX_EXACT = 64  # largest set of exact strings tracked for one sub-pattern
 _MAX_LEN = 40
@@ -471,21 +471,6 @@ def _in_sequence(items: Iterable[tuple[object, object]]) -> list[tuple[object, o
     return out
 
 
-def _refers_to_groups(items: Iterable[tuple[object, object]]) -> bool:
-    for op, av in items:
-        if op in (_c.GROUPREF, _c.GROUPREF_EXISTS):
-            return True
-        if op == _c.SUBPATTERN and _refers_to_groups(av[3]):  # type: ignore[index]
-            return True
-        if op == _c.BRANCH and any(_refers_to_groups(b) for b in av[1]):  # type: ignore[index]
-            return True
-        if op in _REPEATS and _refers_to_groups(av[2]):  # type: ignore[index]
-            return True
-        if op in (_c.ASSERT, _c.ASSERT_NOT) and _refers_to_groups(av[1]):  # type: ignore[index]
-            return True
-    return False
-
-
 def _repeats_words(items: Iterable[tuple[object, object]]) -> bool:
     """Whether ``items`` repeat a group (not one character) up to ``_GATE_WORDS`` times or more."""
     for op, av in items:
@@ -530,7 +515,7 @@ def gate(pattern: re.Pattern[str], tree: Any = None) -> Gate | None:
     if (
         first == last
         or not _repeats_words(items[:first])
-        or _refers_to_groups(items[first : last + 1])
+        or refers_to_groups(items[first : last + 1])
     ):
         return None
     reach = _p.SubPattern(tree.state, items[:first]).getwidth()[1]
