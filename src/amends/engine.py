@@ -34,7 +34,9 @@ class _Fields(dict[str, str]):
 def render(template: str, match: str) -> str:
     pieces = _PIECES.get(template)
     if pieces is None:
-        pieces = _PIECES[template] = _pieces(template) if len(_PIECES) < _PIECES_KEPT else ()
+        pieces = _pieces(template)
+        if len(_PIECES) < _PIECES_KEPT:
+            _PIECES[template] = pieces
     if pieces:
         return match.join(pieces)
     return template.format_map(_Fields(match=match))
@@ -234,11 +236,12 @@ class Engine:
         if run is None:
             split = self._splits[index][slot]
             assert split is not None
-            pattern = split.narrowed(kept)
-            if pattern is self.detectors[index].compiled[slot]:
-                run = (pattern, self._gates[index][slot])
+            if len(kept) == len(split.alternatives):
+                run = (self.detectors[index].compiled[slot], self._gates[index][slot])
             else:
-                run = (pattern, gate(pattern, split.narrowed_tree(kept)))
+                tree = split.narrowed_tree(kept)
+                pattern = split.compile(tree)
+                run = (pattern, gate(pattern, tree))
             if len(self._narrowed_runs) >= _NARROWED_KEPT:
                 self._narrowed_runs.clear()
             self._narrowed_runs[key] = run

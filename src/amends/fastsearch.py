@@ -321,7 +321,10 @@ class Split:
         what they reuse."""
         if len(kept) == len(self.alternatives):
             return self.pattern
-        tree = self.narrowed_tree(kept)
+        return self.compile(self.narrowed_tree(kept))
+
+    def compile(self, tree: Any) -> re.Pattern[str]:
+        """A narrowed parse tree compiled as the whole pattern is, keeping its source text."""
         return _hinted_tree(tree, self.pattern.pattern, tree.state.flags)
 
     def narrowed_tree(self, kept: tuple[int, ...]) -> Any:
