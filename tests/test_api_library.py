@@ -32,7 +32,9 @@ def assert_well_formed(report: Report, text: str) -> None:
     assert list(report.labels) == [x for x in LABELS if x in report.labels]  # taxonomy order
     assert set(report.missing) <= set(COMPONENTS)
     assert not set(report.missing) & set(report.labels)
-    assert isinstance(report.score, int) and 0 <= report.score <= 100
+    # no score and no quality exactly when nothing called for an apology
+    assert (report.score is None) == (report.quality is None) == (not report.breakdown.needed)
+    assert report.score is None or (isinstance(report.score, int) and 0 <= report.score <= 100)
     assert report.quality is None or report.quality in {1, 2, 3, 4, 5}
     assert report.situation.cause in {"ours", "outside", "customer", "unknown"}
     for f in report.findings:

@@ -61,7 +61,8 @@ def assert_report(obj: dict, text: str) -> None:
     """``obj`` is a well-formed report for ``text``: exact keys, sane values, offsets slice."""
     assert set(obj) == REPORT_KEYS
     assert obj["schema_version"] == 1
-    assert isinstance(obj["score"], int) and 0 <= obj["score"] <= 100
+    assert (obj["score"] is None) == (obj["quality"] is None)
+    assert obj["score"] is None or (isinstance(obj["score"], int) and 0 <= obj["score"] <= 100)
     assert obj["quality"] is None or obj["quality"] in {1, 2, 3, 4, 5}
     assert set(obj["labels"]) <= set(LABELS)
     assert set(obj["missing"]) <= set(COMPONENTS)

@@ -226,8 +226,12 @@ def test_an_unknown_name_among_known_selectors_is_named():
 def test_rules_json_lists_every_rule():
     result = amends_cli("rules", "--format", "json")
     assert result.exit_code == 0, result.output
-    listed = json.loads(result.stdout)
+    shown = json.loads(result.stdout)
+    listed = shown["rules"]
     assert [r["code"] for r in listed] == [r.code for r in ALL_RULES]
+    model = shown["model"]
+    assert len(model["version"]) == 12 and len(model["data_hash"]) == 64
+    assert set(model["labels"]) <= set(LABELS)
     for entry in listed:
         assert {"code", "name", "label", "kind", "severity"} <= set(entry)
         assert entry["label"] in LABELS
@@ -252,7 +256,7 @@ def test_rules_text_lists_code_name_label_and_severity_of_every_rule(columns):
 
 def test_rules_honours_select_and_ignore():
     result = amends_cli("rules", "--format", "json", "--select", "M", "--ignore", "M1")
-    listed = [r["code"] for r in json.loads(result.stdout)]
+    listed = [r["code"] for r in json.loads(result.stdout)["rules"]]
     assert listed and all(c.startswith("M") for c in listed)
     assert not any(c.startswith("M1") for c in listed)
 
@@ -427,7 +431,7 @@ def test_demo_analyses_the_bundled_sample_and_summarises():
     out = result.stdout
     assert "summary" in out
     assert re.search(rf"replies\s+{len(rows)} analysed", out)
-    assert re.search(r"mean score\s+\d+\.\d", out)
+    assert re.search(r"mean score\s+\d+\.\d over \d+ replies \(\d+ needed no apology\)", out)
     assert re.search(r"quality\s+1: \d+\s+2: \d+", out)
     assert rows[0]["id"] in out
     assert rows[0]["text"][:20] in out
@@ -438,7 +442,7 @@ def test_demo_limit_shows_the_rest_one_line_each():
     result = amends_cli("demo", "--limit", "2")
     assert result.exit_code == 0, result.output
     assert re.search(r"\(showing 2 of \d+; one line each for the rest\)", result.stdout)
-    rest = re.findall(r"^(s\d+): score \d+, quality [^:]+: ", result.stdout, re.M)
+    rest = re.findall(r"^(s\d+): score (?:\d+|n/a), quality [^:]+: ", result.stdout, re.M)
     assert rest and rest[0] == "s03"
 
 

@@ -126,7 +126,7 @@ def test_config_applies_to_analyze_and_rules(project):
     write(project / "amends.toml", 'ignore = ["M1"]\n')
     listed = runner.invoke(app, ["rules", "--format", "json"], env=PLAIN)
     assert listed.exit_code == 0
-    assert not any(r["code"].startswith("M1") for r in json.loads(listed.stdout))
+    assert not any(r["code"].startswith("M1") for r in json.loads(listed.stdout)["rules"])
     batch = runner.invoke(app, ["analyze", "-"], input=json.dumps({"text": BOTH}) + "\n")
     assert batch.exit_code == 0, batch.output
     assert "vague_apology" not in json.loads(batch.stdout)["labels"]

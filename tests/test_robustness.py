@@ -158,7 +158,8 @@ def test_offsets_in_texts_whose_case_changes_length(text):
 )
 def test_no_input_crashes_analyze(text, customer):
     report = analyze(text, customer)
-    assert 0 <= report.score <= 100
+    assert report.score is None or 0 <= report.score <= 100
+    assert (report.score is None) == (report.quality is None)
     assert set(report.labels) <= set(LABELS)
     report.to_dict(detail=True)
 

@@ -27,7 +27,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pool", default=str(ROOT.parent / "shared/data/pool/labelled.jsonl"))
     args = parser.parse_args()
-    rows = [json.loads(line) for line in open(args.pool, encoding="utf-8") if line.strip()]
+    with open(args.pool, encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
     by_company: dict[str, list[str]] = defaultdict(list)
     for row in rows:
         by_company[row["company"]].append(row["id"])
@@ -49,10 +50,12 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "pool_validation.txt").write_text("\n".join(ids) + "\n", encoding="utf-8")
     (out / "validation_companies.txt").write_text(
-        "\n".join(sorted(chosen + ["firefox (by reply)"])) + "\n", encoding="utf-8"
+        "\n".join(sorted([*chosen, "firefox (by reply)"])) + "\n", encoding="utf-8"
     )
-    print(f"{len(ids)} validation replies: {taken} from {len(chosen)} companies, "
-          f"{len(mozilla_val)} of Mozilla's {len(mozilla)}")
+    print(
+        f"{len(ids)} validation replies: {taken} from {len(chosen)} companies, "
+        f"{len(mozilla_val)} of Mozilla's {len(mozilla)}"
+    )
 
 
 if __name__ == "__main__":

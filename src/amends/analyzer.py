@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .document import Normaliser
+from .document import Document, Normaliser
 from .engine import Engine, _dedupe
 from .fastsearch import with_first_chars
+from .learned import LearnedModel, load_model
 from .model import COMPONENTS, LABELS, Config, Finding, Report, Situation
 from .prefilter import Keywords
 from .rules import Lexicons, Rule, load_lexicons, load_rules, select_rules, unknown_selectors
@@ -31,8 +32,17 @@ class Analyzer:
         rules: list[Rule] | None = None,
         lexicons: Lexicons | None = None,
         weights: Weights | None = None,
+        learned: LearnedModel | bool | None = True,
     ):
         self.config = config or Config()
+        # the learned layer: True loads the shipped model (if the config wants it), None/False
+        # runs the rules alone
+        if learned is True:
+            learned = load_model() if self.config.model else None
+        self.learned: LearnedModel | None = learned or None
+        self._model_id = (
+            (self.learned.version, self.learned.data_hash) if self.learned is not None else None
+        )
         self.lexicons = lexicons or load_lexicons()
         self.all_rules = rules if rules is not None else load_rules(lexicons=self.lexicons)
         unknown = unknown_selectors(self.config.select + self.config.ignore, self.all_rules)
@@ -87,6 +97,8 @@ class Analyzer:
             if echoes:
                 found = _dedupe(found + echoes)
                 present = {f.label for f in found}
+        if self.learned is not None:
+            found, present, situation = self._learn(doc, customer_doc, found, present, situation)
         key = frozenset(present)
         labels = self._labels.get(key)
         if labels is None:
@@ -117,7 +129,28 @@ class Analyzer:
             breakdown,
             situation,
             customer,
+            self._model_id,
         )
+
+    def _learn(
+        self,
+        doc: Document,
+        customer: Document | None,
+        found: list[Finding],
+        present: set[str],
+        situation: Situation,
+    ) -> tuple[list[Finding], set[str], Situation]:
+        """Let the learned layer add the labels the rules missed (of those selected), and say
+        whether the case called for an apology."""
+        assert self.learned is not None
+        ordered = [label for label in LABELS if label in present]
+        extra, needed = self.learned.predict(doc, ordered, situation, customer)
+        if needed is not None and needed != situation.failure and not present & _APOLOGY_SIGNS:
+            situation = Situation(situation.cause, situation.wait, needed, situation.evidence)
+        extra = [f for f in extra if f.label in self.detectable]
+        if not extra:
+            return found, present, situation
+        return found + extra, present | {f.label for f in extra}, situation
 
 
 # An agent who apologised, or made an apology's mistakes, judged that something went wrong.

@@ -188,7 +188,8 @@ def _text_row(result: dict[str, Any], data: dict[str, Any] | None) -> str:
     if "error" in result:
         return f"line {result['line']}: rejected: {result['error']}"
     lines = [
-        f"{result['id'] if result['id'] is not None else '-'}: score {result['score']}, "
+        f"{result['id'] if result['id'] is not None else '-'}: score "
+        f"{result['score'] if result['score'] is not None else 'n/a'}, "
         f"quality {result['quality'] if result['quality'] is not None else 'n/a'}",
         f"  labels: {', '.join(result['labels']) or 'none'}",
     ]
@@ -211,23 +212,20 @@ def rules(
     analyzer = build_analyzer(select, ignore, config)
     chosen = analyzer.rules
     if fmt is ReportFormat.json:
-        typer.echo(
-            json.dumps(
-                [
-                    {
-                        "code": r.code,
-                        "name": r.name,
-                        "label": r.label,
-                        "kind": r.kind,
-                        "severity": r.severity,
-                        "message": r.message,
-                        "source": r.source,
-                    }
-                    for r in chosen
-                ],
-                indent=2,
-            )
-        )
+        listing = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "label": r.label,
+                "kind": r.kind,
+                "severity": r.severity,
+                "message": r.message,
+                "source": r.source,
+            }
+            for r in chosen
+        ]
+        model = analyzer.learned.meta if analyzer.learned is not None else None
+        typer.echo(json.dumps({"rules": listing, "model": model}, indent=2))
         return
     # Plain aligned lines rather than a rich table: a table squeezed into a narrow terminal
     # truncates rule names, and a listing of names must stay whole and greppable.
@@ -238,6 +236,12 @@ def rules(
         cells = [f"{v:<{w}}" for v, w in zip(row, widths, strict=False)]
         typer.echo("  ".join([*cells, row[-1]]))
     typer.echo(f"{len(chosen)} rules")
+    if analyzer.learned is not None:
+        meta = analyzer.learned.meta
+        typer.echo(
+            f"learned model {meta['version']} (trained on {meta['trained_on']['rows']} replies, "
+            f"data {meta['data_hash'][:12]}) adds: {', '.join(meta['labels']) or 'nothing'}"
+        )
 
 
 @app.command()
@@ -380,6 +384,58 @@ def version() -> None:
     from .model import SCHEMA_VERSION
 
     typer.echo(f"amends {__version__} (analyze schema_version {SCHEMA_VERSION})")
+
+
+@app.command()
+def train(
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Rebuild in memory and compare with the shipped files byte for byte."
+        ),
+    ] = False,
+) -> None:
+    """Rebuild the learned layer and the score's weights from the labelled sets.
+
+    Reads the train set (the labelled pool less the validation split, and this project's
+    batches) and the dev set from the shared data folder; never the validation split. Needs
+    the train extra: pip install -e '.[train]'.
+    """
+    from . import labelled
+    from . import train as training
+    from .learned import default_path
+
+    try:
+        rows = training.training_rows()
+    except labelled.MissingData as exc:
+        raise fail(str(exc)) from exc
+    model = training.dump(training.train(rows))
+    weights_path = Path(str(resources.files("amends") / "data" / "weights.yaml"))
+    current = weights_path.read_text(encoding="utf-8")
+    weights = training.render_weights(training.fit_weights(rows), current, training.TRAIN_SETS)
+    model_path = default_path()
+    if check:
+        shipped = model_path.read_text(encoding="utf-8") if model_path.is_file() else ""
+        stale = [
+            str(path)
+            for path, new, old in ((model_path, model, shipped), (weights_path, weights, current))
+            if new != old
+        ]
+        if stale:
+            raise fail(
+                f"rebuilt from {len(rows)} rows; differs from the shipped {', '.join(stale)}"
+            )
+        typer.echo(f"rebuilt from {len(rows)} rows: identical to the shipped model and weights")
+        return
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    model_path.write_text(model, encoding="utf-8")
+    weights_path.write_text(weights, encoding="utf-8")
+    meta = json.loads(model)
+    typer.echo(
+        f"trained on {len(rows)} rows ({', '.join(training.TRAIN_SETS)}): model "
+        f"{meta['version']} ({len(meta['labels'])} labels), data {meta['data_hash'][:12]}; "
+        f"wrote {model_path} and {weights_path}"
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -149,11 +149,12 @@ class Report:
     findings: tuple[Finding, ...]
     labels: tuple[str, ...]
     missing: tuple[str, ...]
-    score: int
+    score: int | None  # None when nothing called for an apology
     quality: int | None
     breakdown: Breakdown
     situation: Situation
     customer: str | None = None
+    model: tuple[str, str] | None = None  # the learned layer's (version, data_hash), if it ran
 
     def has(self, label: str) -> bool:
         return label in self.labels
@@ -175,6 +176,9 @@ class Report:
         }
         if detail:
             data["breakdown"] = self.breakdown.to_dict()
+            data["model"] = (
+                {"version": self.model[0], "data_hash": self.model[1]} if self.model else None
+            )
         return data
 
 
@@ -187,6 +191,7 @@ class Config:
 
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    model: bool = True  # the learned layer on top of the rules (off: rules alone, faster)
 
     def __post_init__(self) -> None:
         for name in ("select", "ignore"):

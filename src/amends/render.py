@@ -38,7 +38,8 @@ def finding_line(f: Finding) -> str:
 
 
 def report_lines(report: Report, ident: Any = None) -> list[str]:
-    head = f"{ident if ident is not None else '-'}: score {report.score}, quality " + (
+    score = report.score if report.score is not None else "n/a"
+    head = f"{ident if ident is not None else '-'}: score {score}, quality " + (
         str(report.quality) if report.quality is not None else "n/a (no apology needed)"
     )
     labels = ", ".join(report.labels) or "none"
@@ -59,7 +60,7 @@ def report_panel(report: Report, title: str | None = None) -> Group:
     quality = str(report.quality) if report.quality is not None else "n/a (no apology needed)"
     summary = Text.assemble(
         ("score ", "dim"),
-        (f"{report.score}/100", "bold"),
+        (f"{report.score}/100" if report.score is not None else "n/a", "bold"),
         ("   quality ", "dim"),
         (quality, "bold"),
         ("   cause ", "dim"),
@@ -108,9 +109,7 @@ def breakdown_table(report: Report) -> Table:
     if b.needed:
         table.add_row("start", f"{b.base:g}", "", "a reply the case called for, before components")
     else:
-        table.add_row(
-            "start", f"{b.base:g}", "", "no apology was needed; only mistakes cost points"
-        )
+        table.add_row("start", f"{b.base:g}", "", "no apology was needed: the reply gets no score")
     for line in b.lines:
         style = "green" if line.points > 0 else "red" if line.points < 0 else "yellow"
         table.add_row(
@@ -119,7 +118,10 @@ def breakdown_table(report: Report) -> Table:
             Text(" ".join(line.codes)),
             Text(line.reason),
         )
-    table.add_row("score", Text(str(report.score), style="bold"), "", "clipped to 0-100")
+    if report.score is None:
+        table.add_row("score", Text("n/a", style="bold"), "", "nothing called for an apology")
+    else:
+        table.add_row("score", Text(str(report.score), style="bold"), "", "clipped to 0-100")
     return table
 
 
@@ -132,7 +134,12 @@ def summary_table(reports: Iterable[Report], rejected: int = 0) -> Table:
     table.add_row("replies", f"{n} analysed" + (f", {rejected} rejected" if rejected else ""))
     if not n:
         return table
-    table.add_row("mean score", f"{sum(r.score for r in reports) / n:.1f}")
+    scored = [r.score for r in reports if r.score is not None]
+    table.add_row(
+        "mean score",
+        (f"{sum(scored) / len(scored):.1f}" if scored else "n/a")
+        + f" over {len(scored)} replies ({n - len(scored)} needed no apology)",
+    )
     qualities = Counter(r.quality for r in reports)
     dist = "  ".join(f"{q}: {qualities.get(q, 0)}" for q in (1, 2, 3, 4, 5))
     table.add_row("quality", dist + f"  n/a: {qualities.get(None, 0)}")

@@ -1,9 +1,10 @@
 """The 0-100 score and the 1-5 quality, with a breakdown that traces every point to findings.
 
-Weights are data (``data/weights.yaml``). A reply is measured against the components its
-situation calls for; components beyond those still earn points up to the maximum. Each kind of
-mistake found takes its points away once. A reply that needed no apology starts from full marks
-and only loses points for mistakes; its quality is ``None``, as in the taxonomy.
+Weights are data (``data/weights.yaml``), fitted on labelled real replies (``amends train``):
+a reply starts from ``base``, earns each component's points once and loses each kind of
+mistake's points once; the score maps onto the 1-5 quality scale (quality q sits around
+25 * (q - 1)). A reply that needed no apology has neither score nor quality (``None``): there
+was nothing to apologise for, so there is nothing to rate; its mistakes are still findings.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class Weights:
     expected: Mapping[str, tuple[str, ...]]
     thresholds: tuple[float, ...]  # lowest score for quality 2, 3, 4, 5
     reasons: Mapping[str, str]
-    floor: float = 0.0  # what a needed reply with no component and no mistake scores
+    base: float = 0.0  # what a needed reply with no component and no mistake scores
     # (codes and labels of the findings, labels, failure, cause) -> score: the same few recur
     _scores: dict[tuple[object, ...], tuple[int, int | None, Breakdown]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -40,7 +41,7 @@ class Weights:
 
     def score(
         self, findings: Sequence[Finding], labels: Sequence[str], situation: Situation
-    ) -> tuple[int, int | None, Breakdown]:
+    ) -> tuple[int | None, int | None, Breakdown]:
         """The score, the quality and the breakdown.
 
         They depend on the findings only through their codes and labels, in order, so each
@@ -63,7 +64,7 @@ class Weights:
 
     def _score(
         self, findings: Sequence[Finding], labels: Sequence[str], situation: Situation
-    ) -> tuple[int, int | None, Breakdown]:
+    ) -> tuple[int | None, int | None, Breakdown]:
         codes: dict[str, list[str]] = {}
         for f in findings:
             codes.setdefault(f.label, [])
@@ -72,43 +73,16 @@ class Weights:
         present = set(labels)
         expected = self.expected_for(situation)
         lines: list[Line] = []
-        if expected:
-            possible = sum(self.components[c] for c in expected)
-            base = self.floor
-            scale = (100.0 - base) / possible
-            earned = 0.0
-            for label in COMPONENTS:
+        total = self.base
+        for label in COMPONENTS:
+            if label in present:
                 points = self.components[label]
-                if label in present:
-                    earned += points
-                    lines.append(
-                        _line(
-                            label,
-                            round(scale * points, 1),
-                            self.reasons.get(label, ""),
-                            tuple(codes.get(label, ())),
-                        )
-                    )
-                elif label in expected:
-                    lines.append(
-                        _line(
-                            label,
-                            0.0,
-                            f"missing: {self.reasons.get(label, '')}",
-                            tuple(codes.get(label, ())),
-                        )
-                    )
-            if earned > possible:
+                total += points
                 lines.append(
-                    Line(
-                        "cap",
-                        round(-scale * (earned - possible), 1),
-                        "components beyond what the case needs earn no more than 100",
-                    )
+                    _line(label, points, self.reasons.get(label, ""), tuple(codes.get(label, ())))
                 )
-            total = base + scale * min(earned, possible)
-        else:
-            base = total = 100.0
+            elif label in expected:
+                lines.append(_line(label, 0.0, f"missing: {self.reasons.get(label, '')}", ()))
         for label in MISTAKES:
             if label in present:
                 points = -self.mistakes[label]
@@ -116,11 +90,12 @@ class Weights:
                 lines.append(
                     _line(label, points, self.reasons.get(label, ""), tuple(codes.get(label, ())))
                 )
+        breakdown = Breakdown(base=self.base, lines=tuple(lines), needed=bool(expected))
+        if not expected:
+            return None, None, breakdown
         score = max(0, min(100, round(total)))
-        quality = None
-        if expected:
-            quality = 1 + sum(1 for t in self.thresholds if score >= t)
-        return score, quality, Breakdown(base=base, lines=tuple(lines), needed=bool(expected))
+        quality = 1 + sum(1 for t in self.thresholds if score >= t)
+        return score, quality, breakdown
 
 
 _SCORES_KEPT = 4096
@@ -168,7 +143,14 @@ def load_weights(path: Path | Any | None = None) -> Weights:
     thresholds = tuple(float(x) for x in raw.get("quality_thresholds") or ())
     if len(thresholds) != 4 or list(thresholds) != sorted(thresholds):
         raise RuleError("weights.yaml: quality_thresholds must be four rising scores")
-    floor = float(raw.get("floor", 0))
-    if not 0 <= floor < 100:
-        raise RuleError("weights.yaml: floor must be at least 0 and below 100")
-    return Weights(components, mistakes, expected, thresholds, reasons, floor)
+    base = float(raw.get("base", 0))
+    if not 0 <= base < 100:
+        raise RuleError("weights.yaml: base must be at least 0 and below 100")
+    for group, table in (("components", components), ("mistakes", mistakes)):
+        negative = [label for label, points in table.items() if points < 0]
+        if negative:
+            raise RuleError(
+                f"weights.yaml: {group}.{negative[0]}: points are at least 0 "
+                "(mistakes are subtracted)"
+            )
+    return Weights(components, mistakes, expected, thresholds, reasons, base)

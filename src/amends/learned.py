@@ -1,0 +1,246 @@
+"""The learned layer: what the rules cannot enumerate, read by a linear model.
+
+One logistic regression per taxonomy label over the reply's words and word pairs (TF-IDF of the
+normalised text, so spelling variants, links and handles look alike) and what the rules found
+(their labels and the situation). It sees the rules' answer and the words, and adds a label the
+rules missed ("a member of our team will call you" as a follow-up); what a rule found stands.
+
+The model is package data (``data/model/learned.json``), trained by ``amends train`` from the
+labelled sets (see ``train.py``), loaded offline and applied with plain Python: the same input
+always gives the same answer. Its findings carry the sentence that weighs most for the label as
+their span, ``confidence`` the model's probability, and codes ``X1xx`` that say they came from
+the model.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .document import Document
+from .model import LABELS, Finding, Situation, kind_of
+
+FORMAT = 1
+# Words in any script; Chinese, Japanese and Korean characters one by one (so word pairs are
+# character pairs there); the normaliser's placeholders for links and handles.
+_WORD = re.compile(
+    r"<link>|<user>|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+    r"|(?:(?![\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff])[\w'])+"
+)
+NEEDED = "needed"  # the extra head: did anything call for an apology (the taxonomy's quality)
+
+
+def words(text: str) -> list[str]:
+    """The tokens of a normalised (lower-cased) text."""
+    return _WORD.findall(text)
+
+
+def word_features(tokens: Sequence[str]) -> dict[str, int]:
+    """Counts of words and adjacent word pairs."""
+    counts: dict[str, int] = {}
+    for i, token in enumerate(tokens):
+        counts[token] = counts.get(token, 0) + 1
+        if i:
+            pair = tokens[i - 1] + " " + token
+            counts[pair] = counts.get(pair, 0) + 1
+    return counts
+
+
+def rule_features(labels: Iterable[str], situation: Situation) -> list[str]:
+    """What the rules and the situation said, as binary features."""
+    found = ["rule:" + label for label in labels]
+    found.append("cause:" + situation.cause)
+    if situation.failure:
+        found.append("failure")
+    if situation.wait:
+        found.append("wait")
+    return found
+
+
+def customer_features(text: str, idf: dict[str, float]) -> dict[str, float]:
+    """The customer's words, prefixed so they never mix with the reply's."""
+    counts = {"c:" + t: n for t, n in word_features(words(text)).items()}
+    return tfidf(counts, idf)
+
+
+def tfidf(counts: dict[str, int], idf: dict[str, float]) -> dict[str, float]:
+    """Sublinear TF-IDF over the known vocabulary, L2-normalised (as scikit-learn computes it)."""
+    values = {t: (1.0 + math.log(c)) * idf[t] for t, c in counts.items() if t in idf}
+    norm = math.sqrt(sum(v * v for v in values.values()))
+    return {t: v / norm for t, v in values.items()} if norm else {}
+
+
+@dataclass(frozen=True)
+class LabelModel:
+    label: str
+    code: str
+    bias: float
+    threshold: float  # the probability from which the model adds the label
+
+    @property
+    def logit(self) -> float:
+        return math.log(self.threshold / (1.0 - self.threshold))
+
+
+class LearnedModel:
+    """A trained model: per-label weights over word and rule features."""
+
+    def __init__(self, data: dict[str, Any], source: str = "learned.json"):
+        if data.get("format") != FORMAT:
+            raise ValueError(f"{source}: model format {data.get('format')!r}, expected {FORMAT}")
+        self.source = source
+        self.version: str = data["version"]
+        self.data_hash: str = data["data_hash"]
+        self.trained_on: dict[str, Any] = data["trained_on"]
+        self.labels: tuple[LabelModel, ...] = tuple(
+            LabelModel(x["label"], x["code"], x["bias"], x["threshold"]) for x in data["labels"]
+        )
+        unknown = [m.label for m in self.labels if m.label not in (*LABELS, NEEDED)]
+        if unknown:
+            raise ValueError(f"{source}: unknown labels {unknown}")
+        self.idf: dict[str, float] = data["idf"]
+        width = len(self.labels)
+        # feature -> weight per modelled label, in the order of ``labels``
+        self.weights: dict[str, list[float]] = {}
+        for feature, row in data["weights"].items():
+            dense = [0.0] * width
+            for index, value in row:
+                dense[index] = value
+            self.weights[feature] = dense
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "data_hash": self.data_hash,
+            "labels": [m.label for m in self.labels if m.label != NEEDED],
+            "needed": any(m.label == NEEDED for m in self.labels),
+            "trained_on": self.trained_on,
+        }
+
+    def scores(self, features: dict[str, float]) -> list[float]:
+        """The decision value per modelled label (log-odds)."""
+        total = [m.bias for m in self.labels]
+        weights = self.weights
+        for feature, value in features.items():
+            row = weights.get(feature)
+            if row is not None:
+                for i, w in enumerate(row):
+                    if w:
+                        total[i] += w * value
+        return total
+
+    def features(
+        self,
+        text: str,
+        labels: Iterable[str],
+        situation: Situation,
+        customer: str | None = None,
+    ) -> dict[str, float]:
+        found = tfidf(word_features(words(text)), self.idf)
+        if customer:
+            found.update(customer_features(customer, self.idf))
+        for feature in rule_features(labels, situation):
+            found[feature] = 1.0
+        return found
+
+    def needed(self, values: Sequence[float]) -> bool | None:
+        """The needed head's answer from ``scores``, or None when the model has no such head."""
+        for model, value in zip(self.labels, values, strict=True):
+            if model.label == NEEDED:
+                return value >= model.logit
+        return None
+
+    def predict(
+        self,
+        doc: Document,
+        labels: Sequence[str],
+        situation: Situation,
+        customer: Document | None = None,
+    ) -> tuple[list[Finding], bool | None]:
+        """Findings for the labels the model reads in the reply and the rules did not find,
+        and whether the case called for an apology (None when the model cannot tell).
+
+        The model only adds: what a rule found stands, with the rule's span and message.
+        """
+        values = self.scores(
+            self.features(doc.text, labels, situation, customer.text if customer else None)
+        )
+        present = set(labels)
+        findings: list[Finding] = []
+        for model, value in zip(self.labels, values, strict=True):
+            if model.label == NEEDED or model.label in present or value < model.logit:
+                continue
+            probability = 1.0 / (1.0 + math.exp(-value))
+            findings.append(self._finding(doc, model, probability))
+        return findings, self.needed(values)
+
+    def _finding(self, doc: Document, model: LabelModel, probability: float) -> Finding:
+        index = self.labels.index(model)
+        best: tuple[float, int, int] | None = None
+        for start, end in doc.sentences():
+            counts = word_features(words(doc.text[start:end]))
+            if not counts:
+                continue
+            value = sum(
+                self.weights[f][index] * v
+                for f, v in tfidf(counts, self.idf).items()
+                if f in self.weights
+            )
+            if best is None or value > best[0]:
+                best = (value, start, end)
+        name = "model-" + model.label.replace("_", "-")
+        readable = model.label.replace("_", " ")
+        why = (
+            f"Read by the learned model (version {self.version}), not by a rule: replies worded "
+            f"like this one were labelled {readable} in the labelled sets it was trained on."
+        )
+        message = f"The model reads this as {readable} (probability {probability:.2f})."
+        if best is None:
+            return Finding(
+                model.code,
+                name,
+                model.label,
+                kind_of(model.label),
+                "info",
+                message,
+                why=why,
+                confidence=round(probability, 3),
+            )
+        start, end, match = doc.span_text(best[1], best[2])
+        return Finding(
+            model.code,
+            name,
+            model.label,
+            kind_of(model.label),
+            "info" if kind_of(model.label) == "component" else "warning",
+            message,
+            start,
+            end,
+            match,
+            (),
+            why,
+            round(probability, 3),
+        )
+
+
+def default_path() -> Path:
+    return Path(str(resources.files("amends") / "data" / "model" / "learned.json"))
+
+
+def load_model(path: Path | None = None) -> LearnedModel | None:
+    """The shipped model, or None when the package carries none."""
+    path = path or default_path()
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not a valid model file ({exc.msg})") from exc
+    return LearnedModel(data, str(path))

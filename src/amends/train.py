@@ -1,0 +1,287 @@
+"""``amends train``: rebuild the learned layer from the labelled sets, byte for byte.
+
+Trains one logistic regression per label (scikit-learn's liblinear, seeded, on sparse input, so
+the same data gives the same weights) on the ``train`` set and the dev set, over the features
+``learned.py`` computes at run time, and writes ``data/model/learned.json``. Weights are rounded
+so the file does not depend on the last bits of floating point. Needs the ``train`` extra
+(scikit-learn) and the shared data folder; the validation split is never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import labelled
+from .analyzer import Analyzer
+from .learned import FORMAT, NEEDED, rule_features, word_features, words
+from .model import LABELS, Config
+
+TRAIN_SETS = ("train", "dev")
+MIN_POSITIVES = 8  # a label with fewer positive examples is left to the rules
+C = 2.0
+MIN_DF = 2
+DIGITS = 4
+# The model adds a label only where it is right often enough: per label, the lowest probability
+# whose additions (replies where the rules did not find the label) were right at least
+# ADD_PRECISION of the time in company-grouped cross-validation on the training rows, with at
+# least MIN_ADDED additions; a label with no such threshold is left to the rules.
+ADD_PRECISION = 0.75
+MIN_ADDED = 3
+THRESHOLDS_TRIED = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+FOLDS = 4
+
+
+def training_rows(sets: Sequence[str] = TRAIN_SETS) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    held = labelled.validation_ids()
+    for name in sets:
+        for row in labelled.load(name):
+            if row["id"] in held:
+                raise ValueError(f"{name}: row {row['id']} belongs to the validation split")
+            rows.append(row)
+    return rows
+
+
+def data_hash(rows: Sequence[dict[str, Any]]) -> str:
+    """sha256 of the training rows' texts and labels, independent of their order."""
+    canon = sorted(
+        json.dumps(
+            [str(r["id"]), r["reply"], r.get("customer") or "", [int(r[k]) for k in LABELS]],
+            ensure_ascii=False,
+        )
+        for r in rows
+    )
+    return hashlib.sha256("\n".join(canon).encode("utf-8")).hexdigest()
+
+
+def _folds(rows: Sequence[dict[str, Any]]) -> list[list[int]]:
+    """Row indices in FOLDS groups: a company's replies together (Mozilla's spread by id)."""
+
+    def group(row: dict[str, Any]) -> str:
+        company = row.get("company") or ""
+        if not company or company == "firefox":
+            return hashlib.sha256(str(row["id"]).encode()).hexdigest()
+        return company
+
+    names = sorted({group(r) for r in rows}, key=lambda g: hashlib.sha256(g.encode()).hexdigest())
+    fold_of = {g: i % FOLDS for i, g in enumerate(names)}
+    folds: list[list[int]] = [[] for _ in range(FOLDS)]
+    for i, row in enumerate(rows):
+        folds[fold_of[group(row)]].append(i)
+    return folds
+
+
+def _threshold(
+    x: Any, y: list[int], found: list[bool], folds: list[list[int]], make: Any
+) -> float | None:
+    """The lowest probability at which out-of-fold additions reach ADD_PRECISION, or None."""
+    import numpy as np
+
+    target = np.array(y)
+    probability = np.zeros(len(y))
+    everything = np.arange(len(y))
+    for held in folds:
+        rest = np.setdiff1d(everything, held)
+        if target[rest].sum() < 2:
+            return None
+        model = make(
+            C=C, class_weight="balanced", solver="liblinear", random_state=0, max_iter=1000
+        ).fit(x[rest], target[rest])
+        probability[held] = model.predict_proba(x[held])[:, 1]
+    open_rows = ~np.array(found)
+    for t in THRESHOLDS_TRIED:
+        added = open_rows & (probability >= t)
+        if added.sum() >= MIN_ADDED and target[added].mean() >= ADD_PRECISION:
+            return t
+    return None
+
+
+def _code(label: str) -> str:
+    return f"X{101 + LABELS.index(label)}"
+
+
+def train(rows: Sequence[dict[str, Any]], sets: Sequence[str] = TRAIN_SETS) -> dict[str, Any]:
+    try:
+        from scipy.sparse import csr_matrix, hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise SystemExit("amends train needs scikit-learn: pip install -e '.[train]'") from exc
+    rules_only = Analyzer(Config(), learned=None)
+    texts: list[list[str]] = []
+    customers: list[list[str]] = []
+    rule_rows: list[list[str]] = []
+    for row in rows:
+        customer = row.get("customer") or None
+        report = rules_only.analyze(row["reply"], customer)
+        texts.append(words(rules_only.normalise(row["reply"]).text))
+        customers.append(words(rules_only.normalise(customer).text) if customer else [])
+        rule_rows.append(rule_features(report.labels, report.situation))
+
+    def analyse(tokens: list[str]) -> list[str]:
+        counts = word_features(tokens)
+        return [t for t, n in counts.items() for _ in range(n)]
+
+    def analyse_customer(tokens: list[str]) -> list[str]:
+        return ["c:" + t for t in analyse(tokens)]
+
+    vectoriser = TfidfVectorizer(analyzer=analyse, min_df=MIN_DF, sublinear_tf=True, norm="l2")
+    x_words = vectoriser.fit_transform(texts)
+    vocabulary = vectoriser.get_feature_names_out().tolist()
+    idf_values = vectoriser.idf_.tolist()
+    customer_vectoriser = TfidfVectorizer(
+        analyzer=analyse_customer, min_df=MIN_DF, sublinear_tf=True, norm="l2"
+    )
+    x_customer = customer_vectoriser.fit_transform(customers)
+    customer_vocabulary = customer_vectoriser.get_feature_names_out().tolist()
+    rule_names = sorted({f for r in rule_rows for f in r})
+    index = {f: i for i, f in enumerate(rule_names)}
+    data, cols, ptr = [], [], [0]
+    for r in rule_rows:
+        for f in sorted(set(r)):
+            data.append(1.0)
+            cols.append(index[f])
+        ptr.append(len(cols))
+    x_rules = csr_matrix((data, cols, ptr), shape=(len(rows), len(rule_names)))
+    x_reply = hstack([x_words, x_rules]).tocsr()
+    x_case = hstack([x_words, x_customer, x_rules]).tocsr()
+    width = len(vocabulary)
+    names = vocabulary + customer_vocabulary + rule_names
+    modelled: list[dict[str, Any]] = []
+    columns: list[list[float]] = []
+    targets = [(label, [int(r[label]) for r in rows]) for label in LABELS]
+    targets.append((NEEDED, [int(r.get("quality") is not None) for r in rows]))
+    folds = _folds(rows)
+    for label, y in targets:
+        if sum(y) < MIN_POSITIVES:
+            continue
+        # the labels are read in the reply alone; whether an apology was due, in the case
+        x = x_case if label == NEEDED else x_reply
+        if label == NEEDED:
+            threshold = 0.5
+        else:
+            found = [("rule:" + label) in r for r in rule_rows]
+            threshold = _threshold(x, y, found, folds, LogisticRegression)
+            if threshold is None:
+                continue
+        model = LogisticRegression(
+            C=C, class_weight="balanced", solver="liblinear", random_state=0, max_iter=1000
+        ).fit(x, y)
+        coef = [round(float(w), DIGITS) for w in model.coef_[0]]
+        if label != NEEDED:  # no weight on the customer's words: splice zeros in
+            coef = coef[:width] + [0.0] * len(customer_vocabulary) + coef[width:]
+        modelled.append(
+            {
+                "label": label,
+                "code": _code(label) if label != NEEDED else "X100",
+                "bias": round(float(model.intercept_[0]), DIGITS),
+                "threshold": threshold,
+                "positives": sum(y),
+            }
+        )
+        columns.append(coef)
+    weights: dict[str, list[list[float]]] = {}
+    for j, name in enumerate(names):
+        row = [[i, col[j]] for i, col in enumerate(columns) if col[j]]
+        if row:
+            weights[name] = row
+    idf = {
+        t: round(float(v), DIGITS)
+        for t, v in zip(
+            vocabulary + customer_vocabulary,
+            idf_values + customer_vectoriser.idf_.tolist(),
+            strict=True,
+        )
+        if t in weights
+    }
+    body = {"labels": modelled, "idf": idf, "weights": weights}
+    version = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
+    return {
+        "format": FORMAT,
+        "version": version,
+        "data_hash": data_hash(rows),
+        "trained_on": {"sets": list(sets), "rows": len(rows), "min_df": MIN_DF, "C": C},
+        **body,
+    }
+
+
+def dump(model: dict[str, Any]) -> str:
+    return json.dumps(model, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def build(out: Path, sets: Sequence[str] = TRAIN_SETS) -> dict[str, Any]:
+    model = train(training_rows(sets), sets)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(dump(model), encoding="utf-8")
+    return model
+
+
+# The score: points per label fitted on the gold labels of the training rows that a person rated
+# (quality 1-5), by least squares with components kept >= 0 and mistakes <= 0, so the score is a
+# sum a reader can check. Quality q is centred on score 25 * (q - 1).
+POINTS_PER_QUALITY = 25.0
+THRESHOLDS = (12.5, 37.5, 62.5, 87.5)
+
+
+def fit_weights(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    import numpy as np
+    from scipy.optimize import nnls
+
+    from .model import COMPONENTS
+
+    rated = [r for r in rows if r.get("quality") is not None]
+    sign = np.array([1.0 if label in COMPONENTS else -1.0 for label in LABELS])
+    x = np.array([[float(r[label]) for label in LABELS] for r in rated]) * sign
+    ones = np.ones((len(rated), 1))
+    coef, _ = nnls(np.hstack([x, ones, -ones]), np.array([float(r["quality"]) for r in rated]))
+    intercept = coef[len(LABELS)] - coef[len(LABELS) + 1]
+    points = {
+        label: round(float(POINTS_PER_QUALITY * coef[i]), 1) for i, label in enumerate(LABELS)
+    }
+    return {
+        "base": round(float(POINTS_PER_QUALITY * (intercept - 1.0)), 1),
+        "points": points,
+        "rows": len(rated),
+    }
+
+
+def render_weights(fitted: dict[str, Any], current: str, sets: Sequence[str]) -> str:
+    """weights.yaml with the fitted numbers; the reasons and the expected components are kept."""
+    import yaml
+
+    from .model import COMPONENTS, MISTAKES
+
+    raw = yaml.safe_load(current)
+    out = [
+        "# What a reply scores, as data. Generated by `amends train` (src/amends/train.py):",
+        "# edit the reasons and the expected components here; the numbers are refitted from",
+        "# the labelled sets.",
+        "#",
+        f"# Points were fitted on the {fitted['rows']} replies of the sets {', '.join(sets)}",
+        "# that a person rated 1-5 (validation never), by least squares of the rating on the",
+        "# gold labels,",
+        "# components kept >= 0 and mistakes <= 0: score = base + the points of each component",
+        "# present - the points of each kind of mistake, clipped to 0-100; quality q is centred on",
+        "# 25 * (q - 1). A reply that needed no apology gets no score and no quality.",
+        f"base: {fitted['base']}",
+    ]
+    for group, labels in (("components", COMPONENTS), ("mistakes", MISTAKES)):
+        out.append(f"{group}:")
+        order = sorted(labels, key=lambda label: -abs(fitted["points"][label]))
+        for label in order:
+            why = json.dumps(raw[group][label]["why"], ensure_ascii=False)
+            out.append(f"  {label}: {{points: {abs(fitted['points'][label])}, why: {why}}}")
+    out.append(
+        "# The components a reply is measured against, by cause (they are reported as missing"
+    )
+    out.append("# when absent; see taxonomy.md, situations).")
+    out.append("expected:")
+    for cause, listed in raw["expected"].items():
+        out.append(f"  {cause}: [{', '.join(listed)}]")
+    out.append("# Lowest score for quality 2, 3, 4 and 5.")
+    out.append(f"quality_thresholds: [{', '.join(str(t) for t in THRESHOLDS)}]")
+    return "\n".join(out) + "\n"

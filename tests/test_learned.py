@@ -1,0 +1,145 @@
+"""The learned layer: the shipped model loads offline, answers deterministically, marks real
+sentences, stays out of the rules-only path, and is rebuilt byte for byte by ``amends train``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import amends
+from amends import Config, analyze, labelled
+from amends.analyzer import Analyzer
+from amends.cli import app
+from amends.learned import LearnedModel, default_path, load_model, words
+
+HARD = Path(__file__).parent / "data" / "hard_cases.jsonl"
+
+
+def hard_cases() -> list[dict]:
+    return [json.loads(line) for line in HARD.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_the_shipped_model_loads_and_says_what_it_is():
+    model = load_model()
+    assert model is not None
+    meta = model.meta
+    assert len(meta["version"]) == 12 and len(meta["data_hash"]) == 64
+    assert meta["trained_on"]["rows"] > 500
+    assert set(meta["labels"]) <= set(amends.LABELS)
+    assert meta["needed"] is True
+
+
+def test_a_broken_model_file_is_refused_with_its_name(tmp_path):
+    bad = tmp_path / "learned.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError, match="learned.json: not a valid model file"):
+        load_model(bad)
+    bad.write_text(json.dumps({"format": 99}), encoding="utf-8")
+    with pytest.raises(ValueError, match="model format 99"):
+        load_model(bad)
+
+
+def test_tokens_cover_other_scripts():
+    assert words("很抱歉 firefox 變慢") == ["很", "抱", "歉", "firefox", "變", "慢"]
+    assert words("mi dispiace, l'app è lenta <link>") == [
+        "mi",
+        "dispiace",
+        "l'app",
+        "è",
+        "lenta",
+        "<link>",
+    ]
+
+
+def test_model_findings_are_sentences_of_the_original_text_and_say_they_came_from_the_model():
+    seen = 0
+    for case in hard_cases():
+        report = analyze(case["reply"], case.get("customer") or None)
+        for f in report.findings:
+            if not f.code.startswith("X"):
+                continue
+            seen += 1
+            assert f.name.startswith("model-")
+            assert "learned model" in f.why
+            assert 0.5 <= f.confidence <= 1.0
+            assert f.start is not None and f.end is not None
+            assert case["reply"][f.start : f.end] == f.match
+            assert f.label in report.labels
+    assert seen, "the model added nothing on 210 hard cases: this test would prove nothing"
+
+
+def test_the_same_input_gives_the_same_answer():
+    case = hard_cases()[14]
+    first = analyze(case["reply"], case["customer"]).to_dict(detail=True)
+    fresh = Analyzer(Config()).analyze(case["reply"], case["customer"]).to_dict(detail=True)
+    assert first == fresh
+
+
+def test_the_rules_alone_never_carry_model_findings():
+    for case in hard_cases()[:60]:
+        report = analyze(case["reply"], case.get("customer") or None, Config(model=False))
+        assert not [f for f in report.findings if f.code.startswith("X")]
+
+
+def test_no_score_when_nothing_called_for_an_apology():
+    question = analyze(
+        "We open at 9am on weekdays and 10am at weekends.",
+        customer="What time does the Leeds store open on Saturday?",
+    )
+    assert question.score is None and question.quality is None
+    assert question.to_dict()["score"] is None
+    late = analyze(
+        "We open at 9am on weekdays and 10am at weekends.",
+        customer="My order never arrived and nobody answers the phone.",
+    )
+    assert isinstance(late.score, int) and late.quality in {1, 2, 3, 4, 5}
+
+
+def test_the_check_command_says_when_no_score_applies():
+    result = CliRunner().invoke(
+        app, ["check", "Thanks for asking! We open at 9.", "--customer", "When do you open?"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "score n/a" in result.output
+
+
+def test_training_is_deterministic_on_the_hard_cases():
+    pytest.importorskip("sklearn")
+    from amends import train
+
+    rows = [{**case, "company": f"c{i % 7}"} for i, case in enumerate(hard_cases())]
+    first, second = train.dump(train.train(rows)), train.dump(train.train(rows))
+    assert first == second
+    model = LearnedModel(json.loads(first))
+    assert model.data_hash == train.data_hash(list(reversed(rows)))
+    analyzer = Analyzer(Config(), learned=model)
+    report = analyzer.analyze(rows[0]["reply"], rows[0]["customer"])
+    assert report.labels
+
+
+needs_data = pytest.mark.skipif(
+    labelled.data_dir() is None, reason="../shared/data (the labelled sets) is not here"
+)
+
+
+@needs_data
+def test_amends_train_rebuilds_the_shipped_model_byte_for_byte():
+    pytest.importorskip("sklearn")
+    before = default_path().read_bytes()
+    result = CliRunner().invoke(app, ["train", "--check"])
+    assert result.exit_code == 0, result.output
+    assert "identical to the shipped model and weights" in result.output
+    assert default_path().read_bytes() == before
+
+
+@needs_data
+def test_the_model_never_saw_the_validation_split():
+    from amends import train
+
+    held = labelled.validation_ids()
+    rows = train.training_rows()
+    assert not [r for r in rows if r["id"] in held]
+    assert load_model().data_hash == train.data_hash(rows)
