@@ -35,7 +35,7 @@ def test_the_shipped_model_loads_and_says_what_it_is():
 def test_a_broken_model_file_is_refused_with_its_name(tmp_path):
     bad = tmp_path / "learned.json"
     bad.write_text("{not json", encoding="utf-8")
-    with pytest.raises(ValueError, match="learned.json: not a valid model file"):
+    with pytest.raises(ValueError, match=r"learned\.json: not a valid model file"):
         load_model(bad)
     bad.write_text(json.dumps({"format": 99}), encoding="utf-8")
     with pytest.raises(ValueError, match="model format 99"):
@@ -54,10 +54,30 @@ def test_tokens_cover_other_scripts():
     ]
 
 
+# Replies (written for these tests) whose fix or promise no rule phrases, but the model reads.
+MODEL_READS = [
+    (
+        "Thank you Stuart, I'll pass this on to the store manager.",
+        "The staff at your Leeds store were rude to me.",
+    ),
+    (
+        "You can take it back to the store with proof of purchase and they will have a look "
+        "at it for you.",
+        "My kettle stopped working after a week.",
+    ),
+    ("Check the deleted folder and drag the email back to your inbox.", "All my emails vanished!"),
+    (
+        "Leave it with us and we'll get this sorted for you today.",
+        "My refund still hasn't arrived.",
+    ),
+]
+
+
 def test_model_findings_are_sentences_of_the_original_text_and_say_they_came_from_the_model():
+    cases = MODEL_READS + [(c["reply"], c.get("customer") or None) for c in hard_cases()]
     seen = 0
-    for case in hard_cases():
-        report = analyze(case["reply"], case.get("customer") or None)
+    for reply, customer in cases:
+        report = analyze(reply, customer)
         for f in report.findings:
             if not f.code.startswith("X"):
                 continue
@@ -66,9 +86,9 @@ def test_model_findings_are_sentences_of_the_original_text_and_say_they_came_fro
             assert "learned model" in f.why
             assert 0.5 <= f.confidence <= 1.0
             assert f.start is not None and f.end is not None
-            assert case["reply"][f.start : f.end] == f.match
+            assert reply[f.start : f.end] == f.match
             assert f.label in report.labels
-    assert seen, "the model added nothing on 210 hard cases: this test would prove nothing"
+    assert seen >= 3, "the model added almost nothing: this test would prove nothing"
 
 
 def test_the_same_input_gives_the_same_answer():

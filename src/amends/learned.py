@@ -14,6 +14,7 @@ the model.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -34,6 +35,7 @@ _WORD = re.compile(
     r"|(?:(?![\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff])[\w'])+"
 )
 NEEDED = "needed"  # the extra head: did anything call for an apology (the taxonomy's quality)
+MIN_SPAN_WORDS = 3  # a shorter sentence ("Preferably (1)") is a span only when nothing else is
 
 
 def words(text: str) -> list[str]:
@@ -56,10 +58,11 @@ def rule_features(labels: Iterable[str], situation: Situation) -> list[str]:
     """What the rules and the situation said, as binary features."""
     found = ["rule:" + label for label in labels]
     found.append("cause:" + situation.cause)
+    # a colon never occurs in a word token, so these never meet a word feature's name
     if situation.failure:
-        found.append("failure")
+        found.append("situation:failure")
     if situation.wait:
-        found.append("wait")
+        found.append("situation:wait")
     return found
 
 
@@ -113,6 +116,19 @@ class LearnedModel:
             for index, value in row:
                 dense[index] = value
             self.weights[feature] = dense
+        # the run-time form: a word's idf with its (label, weight * idf) pairs, so one pass over
+        # a text's words gives both the TF-IDF norm and every label's sum
+        self._words: dict[str, tuple[float, tuple[tuple[int, float], ...]]] = {
+            feature: (self.idf[feature], tuple((i, w * self.idf[feature]) for i, w in row))
+            for feature, row in data["weights"].items()
+            if feature in self.idf
+        }
+        self._flags: dict[str, tuple[tuple[int, float], ...]] = {
+            feature: tuple((i, w) for i, w in row)
+            for feature, row in data["weights"].items()
+            if feature not in self.idf
+        }
+        self._bias = [m.bias for m in self.labels]
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -135,6 +151,37 @@ class LearnedModel:
                     if w:
                         total[i] += w * value
         return total
+
+    def _add_words(self, values: list[float], tokens: list[str], prefix: str) -> None:
+        """Add the TF-IDF-weighted sums of ``tokens`` and their pairs to ``values`` (the same
+        arithmetic as ``scores(features(...))``, in one pass)."""
+        if not tokens:
+            return
+        counts: dict[str, int] = {}
+        if prefix:
+            tokens = [prefix + t for t in tokens]
+            pairs = [tokens[i - 1] + " " + t[len(prefix) :] for i, t in enumerate(tokens) if i]
+        else:
+            pairs = [a + " " + b for a, b in itertools.pairwise(tokens)]
+        for token in tokens:
+            counts[token] = counts.get(token, 0) + 1
+        for pair in pairs:
+            counts[pair] = counts.get(pair, 0) + 1
+        known = self._words
+        sums = [0.0] * len(values)
+        square = 0.0
+        for feature, count in counts.items():
+            entry = known.get(feature)
+            if entry is None:
+                continue
+            tf = 1.0 if count == 1 else 1.0 + math.log(count)
+            square += (tf * entry[0]) ** 2
+            for i, w in entry[1]:
+                sums[i] += tf * w
+        if square:
+            norm = math.sqrt(square)
+            for i, total in enumerate(sums):
+                values[i] += total / norm
 
     def features(
         self,
@@ -169,9 +216,14 @@ class LearnedModel:
 
         The model only adds: what a rule found stands, with the rule's span and message.
         """
-        values = self.scores(
-            self.features(doc.text, labels, situation, customer.text if customer else None)
-        )
+        values = self._bias.copy()
+        self._add_words(values, words(doc.text), "")
+        if customer is not None:
+            self._add_words(values, words(customer.text), "c:")
+        flags = self._flags
+        for feature in rule_features(labels, situation):
+            for i, w in flags.get(feature, ()):
+                values[i] += w
         present = set(labels)
         findings: list[Finding] = []
         for model, value in zip(self.labels, values, strict=True):
@@ -185,7 +237,10 @@ class LearnedModel:
         index = self.labels.index(model)
         best: tuple[float, int, int] | None = None
         for start, end in doc.sentences():
-            counts = word_features(words(doc.text[start:end]))
+            tokens = words(doc.text[start:end])
+            if len(tokens) < MIN_SPAN_WORDS and best is not None:
+                continue
+            counts = word_features(tokens)
             if not counts:
                 continue
             value = sum(

@@ -29,7 +29,7 @@ DIGITS = 4
 # whose additions (replies where the rules did not find the label) were right at least
 # ADD_PRECISION of the time in company-grouped cross-validation on the training rows, with at
 # least MIN_ADDED additions; a label with no such threshold is left to the rules.
-ADD_PRECISION = 0.75
+ADD_PRECISION = 0.8
 MIN_ADDED = 3
 THRESHOLDS_TRIED = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 FOLDS = 4
