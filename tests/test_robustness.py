@@ -198,7 +198,8 @@ def test_time_grows_linearly_with_text_length(name):
     big = make(MAX_CHARS)
     assert len(big) == MAX_CHARS
     small = min(_seconds(make(MAX_CHARS // 10)) for _ in range(2))
-    ratio = _seconds(big) / max(small, 1e-3)
+    # the best of two runs each, so a busy machine's pause does not read as quadratic growth
+    ratio = min(_seconds(big) for _ in range(2)) / max(small, 1e-3)
     assert ratio < 30, f"{name}: 1 MB took {ratio:.0f} times as long as 100 KB"
 
 
