@@ -81,13 +81,15 @@ class Analyzer:
             )
         doc = self.normalise(text)
         engine = self.engine
-        found = engine.detect(doc)
-        found += engine.count_checks(doc, found)
-        present = {f.label for f in found}
         customer_doc = self.normalise(customer[:MAX_CHARS]) if customer else None
-        situation = self.situation.infer(doc, customer_doc, present)
-        if not situation.failure and present & _APOLOGY_SIGNS:
-            situation = Situation(situation.cause, situation.wait, True, situation.evidence)
+        found, present, situation = self.rule_pass(doc, customer_doc)
+        extra: list[Finding] = []
+        if self.learned is not None:
+            ordered = [label for label in LABELS if label in present]
+            extra, needed = self.learned.predict(doc, ordered, situation, customer_doc)
+            if needed is not None and needed != situation.failure and not present & _APOLOGY_SIGNS:
+                # the model read the case as a whole: whether anything called for an apology
+                situation = Situation(situation.cause, situation.wait, needed, situation.evidence)
         if customer_doc is not None:
             if not situation.failure and self._needs_failure:
                 # the customer's message says nothing went wrong: steps and actions are not repairs
@@ -97,8 +99,11 @@ class Analyzer:
             if echoes:
                 found = _dedupe(found + echoes)
                 present = {f.label for f in found}
-        if self.learned is not None:
-            found, present, situation = self._learn(doc, customer_doc, found, present, situation)
+        if extra:
+            # the model adds only what the rules (of those selected) did not find
+            extra = [f for f in extra if f.label in self.detectable and f.label not in present]
+            found += extra
+            present |= {f.label for f in extra}
         key = frozenset(present)
         labels = self._labels.get(key)
         if labels is None:
@@ -132,25 +137,18 @@ class Analyzer:
             self._model_id,
         )
 
-    def _learn(
-        self,
-        doc: Document,
-        customer: Document | None,
-        found: list[Finding],
-        present: set[str],
-        situation: Situation,
+    def rule_pass(
+        self, doc: Document, customer: Document | None
     ) -> tuple[list[Finding], set[str], Situation]:
-        """Let the learned layer add the labels the rules missed (of those selected), and say
-        whether the case called for an apology."""
-        assert self.learned is not None
-        ordered = [label for label in LABELS if label in present]
-        extra, needed = self.learned.predict(doc, ordered, situation, customer)
-        if needed is not None and needed != situation.failure and not present & _APOLOGY_SIGNS:
-            situation = Situation(situation.cause, situation.wait, needed, situation.evidence)
-        extra = [f for f in extra if f.label in self.detectable]
-        if not extra:
-            return found, present, situation
-        return found + extra, present | {f.label for f in extra}, situation
+        """What the rules find and the situation they read, before the customer's message
+        filters and echoes: the learned layer's input, at run time and in training."""
+        found = self.engine.detect(doc)
+        found += self.engine.count_checks(doc, found)
+        present = {f.label for f in found}
+        situation = self.situation.infer(doc, customer, present)
+        if not situation.failure and present & _APOLOGY_SIGNS:
+            situation = Situation(situation.cause, situation.wait, True, situation.evidence)
+        return found, present, situation
 
 
 # An agent who apologised, or made an apology's mistakes, judged that something went wrong.

@@ -117,10 +117,12 @@ def train(rows: Sequence[dict[str, Any]], sets: Sequence[str] = TRAIN_SETS) -> d
     rule_rows: list[list[str]] = []
     for row in rows:
         customer = row.get("customer") or None
-        report = rules_only.analyze(row["reply"], customer)
-        texts.append(words(rules_only.normalise(row["reply"]).text))
-        customers.append(words(rules_only.normalise(customer).text) if customer else [])
-        rule_rows.append(rule_features(report.labels, report.situation))
+        doc = rules_only.normalise(row["reply"])
+        customer_doc = rules_only.normalise(customer) if customer else None
+        _, present, situation = rules_only.rule_pass(doc, customer_doc)
+        texts.append(words(doc.text))
+        customers.append(words(customer_doc.text) if customer_doc else [])
+        rule_rows.append(rule_features([x for x in LABELS if x in present], situation))
 
     def analyse(tokens: list[str]) -> list[str]:
         counts = word_features(tokens)
