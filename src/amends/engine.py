@@ -424,6 +424,10 @@ class Engine:
                 sentence = doc.text[s_start : doc.sentence_ends[index]].lstrip()
                 if any(p.search(sentence) for p in rule.compiled_excludes):
                     continue
+                if rule.compiled_requires and not any(
+                    p.search(sentence) for p in rule.compiled_requires
+                ):
+                    continue
                 found.append(self._finding(rule, doc, shared[0][0], shared[-1][1]))
         return found
 
