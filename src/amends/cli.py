@@ -69,6 +69,27 @@ ConfigOpt = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        version()
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the amends version and the analyze schema version, then exit.",
+        ),
+    ] = False,
+) -> None:
+    """Check, score and coach customer-service apologies."""
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"amends: {message}", err=True)
     return typer.Exit(code)
