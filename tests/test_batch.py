@@ -4,6 +4,7 @@ was rejected."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -423,3 +424,44 @@ def test_offsets_are_code_points_into_non_ascii_text(tmp_path):
     assert_report(obj, text)
     (vague,) = [f for f in obj["findings"] if f["label"] == "vague_apology"]
     assert vague["start"] == text.index("sorry")
+
+
+# -- files that are not text -----------------------------------------------------------------
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+    b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("reply.png", PNG, "byte 0x89 at offset 0, line 1): it is a PNG image"),
+        ("rows.jsonl.gz", gzip.compress(jsonl({"text": RUDE})), "it is a gzip file"),
+        ("rows.xlsx", b"PK\x03\x04\x14\x00\x06\x00" + bytes(200), "it is a zip archive"),
+        ("rows.bin", b'{"text": "Calm down."}\n{"te\x00xt"}\n', "byte 0x00 at offset 27, line 2"),
+    ],
+    ids=["png", "gzip", "xlsx", "nul-on-line-2"],
+)
+def test_a_file_that_is_not_text_is_refused_with_where_and_what(tmp_path, name, content, says):
+    result = run(tmp_path, content, name=name)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert f"{name}: not a text file (" in result.stderr
+    assert says in result.stderr
+    assert "JSONL or CSV" in result.stderr
+
+
+def test_binary_on_stdin_is_refused_too():
+    result = runner.invoke(app, ["analyze", "-"], input=gzip.compress(b"id,text\n1,Calm down.\n"))
+    assert result.exit_code == 2
+    assert "stdin: not a text file" in result.stderr
+    assert "gunzip" in result.stderr
+
+
+def test_a_stray_control_character_does_not_make_a_file_binary(tmp_path):
+    result = run(tmp_path, b"id,text\n1,Calm down.\x07\n2,Sorry for any inconvenience.\n")
+    assert result.exit_code == 0, result.output
+    assert [o["id"] for o in parse_lines(result.stdout)] == ["1", "2"]

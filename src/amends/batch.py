@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -163,9 +164,83 @@ def analyse_rows(rows: Iterable[Row], analyzer: Analyzer) -> Iterator[tuple[Row,
         yield row, report.to_dict(id=row.data.get("id"))
 
 
+class NotText(ValueError):
+    """The input is not text at all (an image, an archive, ...): one error for the whole file
+    rather than a row per line of noise."""
+
+
+# The first bytes of files people pass by mistake, and what to say about them.
+_MAGIC = (
+    (b"\x1f\x8b", "a gzip file: decompress it first (gunzip)"),
+    (b"PK\x03\x04", "a zip archive (or an .xlsx workbook): extract it, or save the sheet as CSV"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"BZh", "a bzip2 file: decompress it first (bunzip2)"),
+    (b"\xfd7zXZ\x00", "an xz file: decompress it first (unxz)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel or Word file: save the sheet as CSV"),
+)
+_HEAD = 8192  # bytes looked at to tell text from binary
+# Bytes that text (in any ASCII-compatible encoding) does not hold, other than by accident.
+_CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\f\v\x1b") + b"\x7f"
+
+
+def not_text(head: bytes) -> str | None:
+    """Why ``head`` (the first bytes of a file) is not text, naming the byte and its line; or
+    None. Binary formats hold NUL bytes early (or a signature of non-text bytes); text holds no
+    NUL and few other control characters."""
+    kind = next(((magic, what) for magic, what in _MAGIC if head.startswith(magic)), None)
+    nul = head.find(0)
+    controls = len(head) - len(head.translate(None, _CONTROL))
+    if kind is not None and any(b < 32 or b > 126 for b in kind[0]):
+        at = 0
+    elif nul >= 0:
+        at = nul
+    elif controls and controls * 10 >= len(head):
+        at = next(i for i, b in enumerate(head) if b in _CONTROL)
+    else:
+        return None
+    line = head.count(b"\n", 0, at) + 1
+    where = f"byte 0x{head[at]:02x} at offset {at}, line {line}"
+    if kind is not None:
+        return f"not a text file ({where}): it is {kind[1]}; amends reads JSONL or CSV text"
+    hint = "; if it is UTF-16 without a byte order mark, name its encoding" if nul >= 0 else ""
+    return f"not a text file ({where}): amends reads JSONL or CSV text{hint}"
+
+
+class _Replay(io.RawIOBase):
+    """A binary stream that gives back bytes already read from another, then the rest of it."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]):
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
 def open_rows(stream: IO[bytes], fmt: str | None = None) -> Iterator[Row]:
     """Rows from a binary stream; the format is sniffed from the first non-blank line unless
-    given. A UTF-8 byte order mark (as spreadsheet programs write) is dropped."""
+    given. A UTF-8 byte order mark (as spreadsheet programs write) is dropped.
+
+    Raises ``NotText`` when the stream is not text at all (an image, a gzip file, ...).
+    """
+    first = stream.read(_HEAD)
+    problem = not_text(first)
+    if problem:
+        raise NotText(problem)
+    stream = io.BufferedReader(_Replay(first, stream))
     head = [stream.readline().removeprefix(codecs.BOM_UTF8)]
     while head[-1] and not head[-1].strip():
         head.append(stream.readline())

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from . import __version__
 from .analyzer import Analyzer, get_analyzer
-from .batch import analyse_rows, open_rows
+from .batch import NotText, analyse_rows, open_rows
 from .config import ConfigError, load_config
 from .evaluate import evaluate
 from .model import COMPONENTS, LABELS, MISTAKES, Config, Report
@@ -182,7 +182,10 @@ def analyze(
             )
         except OSError as exc:
             raise fail(f"{exc.filename}: {exc.strerror}") from exc
-        rows = open_rows(stream, chosen)
+        try:
+            rows = open_rows(stream, chosen)
+        except NotText as exc:
+            raise fail(f"{'stdin' if source == '-' else source}: {exc}") from exc
         first = True
         if fmt is BatchFormat.json:
             out.write("[")
