@@ -4,6 +4,7 @@ was rejected."""
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 from pathlib import Path
@@ -465,3 +466,86 @@ def test_a_stray_control_character_does_not_make_a_file_binary(tmp_path):
     result = run(tmp_path, b"id,text\n1,Calm down.\x07\n2,Sorry for any inconvenience.\n")
     assert result.exit_code == 0, result.output
     assert [o["id"] for o in parse_lines(result.stdout)] == ["1", "2"]
+
+
+# -- encodings -------------------------------------------------------------------------------
+
+ROWS_CSV = 'id,text\n1,"Sorry for any\ninconvenience."\n2,\n3,Désolé. Calm down.\n'
+ROWS_JSONL = '{"id": 1, "text": "Sorry for any inconvenience."}\n{"id": 2, "text": "Calm down."}\n'
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+@pytest.mark.parametrize("name", ["in.csv", "in.jsonl"])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_read(tmp_path, encoding, name):
+    content = ROWS_CSV if name == "in.csv" else ROWS_JSONL
+    bom = {"utf-16-be": codecs.BOM_UTF16_BE}.get(encoding, b"")  # the others write their own
+    result = run(tmp_path, bom + content.encode(encoding), name=name)
+    out = parse_lines(result.stdout)
+    if name == "in.jsonl":
+        assert result.exit_code == 0, result.output
+        assert [o["id"] for o in out] == [1, 2]
+        assert "confrontational" in out[1]["labels"]
+        return
+    assert result.exit_code == 1  # row 2 has no text: reported on its own line, as in UTF-8
+    first, empty, last = out
+    assert_report(first, "Sorry for any\ninconvenience.")
+    assert "vague_apology" in first["labels"]
+    assert empty == {"line": 4, "error": "line 4: 'text' is empty"}
+    assert_report(last, "Désolé. Calm down.")
+    assert "confrontational" in last["labels"]
+
+
+def test_latin1_is_not_utf8_says_which_line_and_suggests_the_encoding(tmp_path):
+    content = "id,text\n1,Calm down.\n2,Désolé. Calm down.\n".encode("latin-1")
+    result = run(tmp_path, content, name="in.csv")
+    assert result.exit_code == 1
+    ok, error = parse_lines(result.stdout)
+    assert ok["id"] == "1"
+    assert error["line"] == 3
+    assert error["error"].startswith("line 3: not valid UTF-8 (byte 0xe9 at column 4)")
+    assert "--encoding latin-1" in error["error"]
+    assert "needs a 'text' column" not in error["error"]
+    assert "1 not valid UTF-8: if the file is Latin-1, pass --encoding latin-1" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("encoding", "text"),
+    [("latin-1", "Désolé. Calm down."), ("cp1252", "We’re sorry for any inconvenience.")],
+)
+def test_the_encoding_option_reads_other_encodings(tmp_path, encoding, text):
+    content = f"id,text\n1,{text}\n".encode(encoding)
+    result = run(tmp_path, content, "--encoding", encoding, name="in.csv")
+    assert result.exit_code == 0, result.output
+    (obj,) = parse_lines(result.stdout)
+    assert_report(obj, text)  # offsets slice the decoded text
+    assert obj["labels"]
+
+
+def test_utf16_without_a_byte_order_mark_needs_its_encoding_named(tmp_path):
+    content = ROWS_JSONL.encode("utf-16-le")
+    refused = run(tmp_path, content)
+    assert refused.exit_code == 2
+    assert "not a text file (byte 0x00 at offset 1, line 1)" in refused.stderr
+    assert "--encoding utf-16-le" in refused.stderr
+    named = run(tmp_path, content, "--encoding", "utf-16-le")
+    assert named.exit_code == 0, named.output
+    assert [o["id"] for o in parse_lines(named.stdout)] == [1, 2]
+
+
+def test_a_line_that_is_not_valid_utf16_is_reported_in_place(tmp_path):
+    good = '{"id": "ok", "text": "Calm down."}\n'.encode("utf-16-le")
+    bad = '{"text": "'.encode("utf-16-le") + b"\x00\xd8" + '!"}\n'.encode("utf-16-le")
+    result = run(tmp_path, codecs.BOM_UTF16_LE + good + bad + good)
+    assert result.exit_code == 1
+    first, error, last = parse_lines(result.stdout)
+    assert error["line"] == 2
+    assert error["error"].startswith("line 2: not valid utf-16-le")
+    assert first["id"] == last["id"] == "ok"
+
+
+@pytest.mark.parametrize("encoding", ["klingon", "cp037"])
+def test_an_encoding_amends_cannot_read_is_a_usage_error(tmp_path, encoding):
+    result = run(tmp_path, jsonl({"text": RUDE}), "--encoding", encoding)
+    assert result.exit_code == 2
+    assert "--encoding: " in result.stderr and repr(encoding) in result.stderr
+    assert result.stdout == ""

@@ -2,7 +2,8 @@
 object per input row, in order. A row that cannot be analysed yields ``{"line": N, "error": ...}``
 in its place and the rest still run.
 
-Input rows: ``text`` (required, a string), optional ``id`` and ``customer``.
+Input rows: ``text`` (required, a string), optional ``id`` and ``customer``. Files are UTF-8
+unless a byte order mark says UTF-16 or UTF-32, or the caller names another encoding.
 """
 
 from __future__ import annotations
@@ -36,21 +37,28 @@ def sniff_format(first: str) -> str:
     return "jsonl" if first.lstrip().startswith(("{", "[")) else "csv"
 
 
-def _decode(raw: bytes | str, line: int) -> tuple[str | None, str | None]:
+def _decode(raw: bytes | str, line: int, encoding: str = "utf-8") -> tuple[str | None, str | None]:
     if isinstance(raw, str):
         return raw, None
     try:
-        return raw.decode("utf-8"), None
+        return raw.decode(encoding), None
     except UnicodeDecodeError as exc:
+        if encoding != "utf-8":
+            return None, (
+                f"line {line}: not valid {encoding} (byte 0x{raw[exc.start]:02x} at byte"
+                f" {exc.start + 1} of the line)"
+            )
         return None, (
-            f"line {line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1});"
-            " re-save the file as UTF-8"
+            f"line {line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column"
+            f" {exc.start + 1}); if the file is in another encoding, name it (amends analyze"
+            " --encoding latin-1, or cp1252), or re-save it as UTF-8"
         )
 
 
-def read_jsonl(lines: Iterable[bytes | str]) -> Iterator[Row]:
+def read_jsonl(lines: Iterable[bytes | str], encoding: str = "utf-8") -> Iterator[Row]:
+    """Rows of a JSONL file. ``lines`` are bytes (decoded here with ``encoding``) or text."""
     for number, raw in enumerate(lines, 1):
-        text, problem = _decode(raw, number)
+        text, problem = _decode(raw, number, encoding)
         if problem:
             yield Row(number, None, problem)
             continue
@@ -72,14 +80,15 @@ def read_jsonl(lines: Iterable[bytes | str]) -> Iterator[Row]:
         yield Row(number, data)
 
 
-def read_csv(lines: Iterable[bytes | str]) -> Iterator[Row]:
-    """Rows of a CSV file with a header, streamed; quoted fields may span lines."""
+def read_csv(lines: Iterable[bytes | str], encoding: str = "utf-8") -> Iterator[Row]:
+    """Rows of a CSV file with a header, streamed; quoted fields may span lines. ``lines`` are
+    bytes (decoded here with ``encoding``) or text."""
     errors: dict[int, str] = {}
     numbered = enumerate(lines, 1)
 
     def decoded() -> Iterator[str]:
         for number, raw in numbered:
-            text, problem = _decode(raw, number)
+            text, problem = _decode(raw, number, encoding)
             if problem:
                 errors[number] = problem
                 text = ""
@@ -205,7 +214,11 @@ def not_text(head: bytes) -> str | None:
     where = f"byte 0x{head[at]:02x} at offset {at}, line {line}"
     if kind is not None:
         return f"not a text file ({where}): it is {kind[1]}; amends reads JSONL or CSV text"
-    hint = "; if it is UTF-16 without a byte order mark, name its encoding" if nul >= 0 else ""
+    hint = (
+        "; if it is UTF-16 without a byte order mark, name its encoding (--encoding utf-16-le)"
+        if nul >= 0
+        else ""
+    )
     return f"not a text file ({where}): amends reads JSONL or CSV text{hint}"
 
 
@@ -230,28 +243,110 @@ class _Replay(io.RawIOBase):
         return len(data)
 
 
-def open_rows(stream: IO[bytes], fmt: str | None = None) -> Iterator[Row]:
-    """Rows from a binary stream; the format is sniffed from the first non-blank line unless
-    given. A UTF-8 byte order mark (as spreadsheet programs write) is dropped.
+# Byte order marks, longest first (UTF-32's little-endian mark starts with UTF-16's), and the
+# encoding each announces.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Encodings whose every character is 2 or 4 bytes: lines are split on an aligned line feed.
+_WIDE = {"utf-16-le": 2, "utf-16-be": 2, "utf-32-le": 4, "utf-32-be": 4}
+_ASCII_SAMPLE = "\n\r\t ,;|\"'{}[]:azAZ09"
 
-    Raises ``NotText`` when the stream is not text at all (an image, a gzip file, ...).
+
+def check_encoding(name: str) -> str:
+    """The codec's canonical name (``latin-1`` -> ``iso8859-1``); ValueError when it is unknown
+    or one amends cannot split into lines (neither ASCII-compatible nor UTF-16 or UTF-32)."""
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        raise ValueError(
+            f"unknown encoding {name!r}; try utf-8, utf-16, latin-1 or cp1252"
+        ) from None
+    if codec == "utf-8-sig":
+        return "utf-8"
+    if codec in ("utf-16", "utf-32") or codec in _WIDE:
+        return codec
+    try:
+        compatible = _ASCII_SAMPLE.encode(codec) == _ASCII_SAMPLE.encode("ascii")
+    except UnicodeError:
+        compatible = False
+    if not compatible:
+        raise ValueError(
+            f"the encoding {name!r} is not supported; amends reads encodings that write ASCII "
+            "as ASCII (utf-8, latin-1, cp1252...) and UTF-16 or UTF-32"
+        )
+    return codec
+
+
+def _wide_lines(stream: IO[bytes], width: int, newline: bytes) -> Iterator[bytes]:
+    """The lines of a UTF-16 or UTF-32 stream, still encoded: a line ends at a line feed that
+    starts a character (``width`` bytes each), so one bad line does not spoil the rest."""
+    buffer = b""
+    while True:
+        chunk = stream.read(1 << 16)
+        buffer += chunk
+        start = pos = 0
+        while (i := buffer.find(newline, pos)) >= 0:
+            if (i - start) % width:
+                pos = i + 1
+                continue
+            yield buffer[start : i + width]
+            start = pos = i + width
+        if not chunk:
+            if start < len(buffer):
+                yield buffer[start:]
+            return
+        buffer = buffer[start:]
+
+
+def open_rows(
+    stream: IO[bytes], fmt: str | None = None, *, encoding: str | None = None
+) -> Iterator[Row]:
+    """Rows from a binary stream; the format is sniffed from the first non-blank line unless
+    given.
+
+    The encoding is UTF-8 unless a byte order mark says UTF-16 or UTF-32 (a UTF-8 mark, as
+    spreadsheet programs write, is dropped) or ``encoding`` names it. Raises ``NotText`` when
+    the stream is not text at all (an image, a gzip file, ...) and ValueError for an encoding
+    amends cannot read.
     """
     first = stream.read(_HEAD)
-    problem = not_text(first)
-    if problem:
-        raise NotText(problem)
-    stream = io.BufferedReader(_Replay(first, stream))
-    head = [stream.readline().removeprefix(codecs.BOM_UTF8)]
-    while head[-1] and not head[-1].strip():
-        head.append(stream.readline())
-    if not head[-1]:
-        head.pop()
+    marked = next(((bom, name) for bom, name in _BOMS if first.startswith(bom)), None)
+    if encoding is None:
+        encoding = marked[1] if marked else "utf-8"
+    else:
+        encoding = check_encoding(encoding)
+        if encoding in ("utf-16", "utf-32"):  # the mark says which byte order; else little-endian
+            found = marked[1] if marked and marked[1].startswith(encoding) else None
+            encoding = found or f"{encoding}-le"
+    if marked and marked[1] == encoding:
+        first = first[len(marked[0]) :]
+    whole = io.BufferedReader(_Replay(first, stream))
+    width = _WIDE.get(encoding)
+    lines: Iterator[bytes]
+    if width is None:
+        problem = not_text(first)
+        if problem:
+            raise NotText(problem)
+        lines = iter(whole)
+    else:
+        lines = _wide_lines(whole, width, "\n".encode(encoding))
+    head: list[bytes] = []
+    for line in lines:
+        head.append(line)
+        if line.decode(encoding, errors="replace").strip():
+            break
     if not head:
         return iter(())
-    chosen = fmt or sniff_format(head[-1].decode("utf-8", errors="replace"))
+    chosen = fmt or sniff_format(head[-1].decode(encoding, errors="replace"))
 
-    def lines() -> Iterator[bytes]:
+    def replayed() -> Iterator[bytes]:
         yield from head
-        yield from stream
+        yield from lines
 
-    return read_jsonl(lines()) if chosen == "jsonl" else read_csv(lines())
+    reader = read_jsonl if chosen == "jsonl" else read_csv
+    return reader(replayed(), encoding)

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from . import __version__
 from .analyzer import Analyzer, get_analyzer
-from .batch import NotText, analyse_rows, open_rows
+from .batch import NotText, analyse_rows, check_encoding, open_rows
 from .config import ConfigError, load_config
 from .evaluate import evaluate
 from .model import COMPONENTS, LABELS, MISTAKES, Config, Report
@@ -160,6 +160,14 @@ def analyze(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write results here instead of stdout.")
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="The input's encoding (latin-1, cp1252, utf-16...); default: UTF-8, or what a "
+            "byte order mark says.",
+        ),
+    ] = None,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
     config: ConfigOpt = None,
@@ -172,7 +180,12 @@ def analyze(
     analyzer = build_analyzer(select, ignore, config)
     if source != "-" and not Path(source).is_file():
         raise fail(f"{source}: no such file")
-    rejected = 0
+    if encoding is not None:
+        try:
+            check_encoding(encoding)
+        except ValueError as exc:
+            raise fail(f"--encoding: {exc}") from exc
+    rejected = not_utf8 = 0
     chosen = None if input_format is InputFormat.auto else input_format.value
     with ExitStack() as files:
         try:
@@ -183,7 +196,7 @@ def analyze(
         except OSError as exc:
             raise fail(f"{exc.filename}: {exc.strerror}") from exc
         try:
-            rows = open_rows(stream, chosen)
+            rows = open_rows(stream, chosen, encoding=encoding)
         except NotText as exc:
             raise fail(f"{'stdin' if source == '-' else source}: {exc}") from exc
         first = True
@@ -192,6 +205,7 @@ def analyze(
         for row, result in analyse_rows(rows, analyzer):
             if "error" in result:
                 rejected += 1
+                not_utf8 += "not valid UTF-8" in result["error"]
             if fmt is BatchFormat.jsonl:
                 out.write(json.dumps(result, ensure_ascii=False) + "\n")
             elif fmt is BatchFormat.json:
@@ -202,8 +216,14 @@ def analyze(
         if fmt is BatchFormat.json:
             out.write("\n]\n")
     if rejected:
+        why = (
+            f" ({not_utf8} not valid UTF-8: if the file is Latin-1, pass --encoding latin-1)"
+            if not_utf8
+            else ""
+        )
         typer.echo(
-            f"amends: {rejected} row(s) rejected; see the error objects in the output", err=True
+            f"amends: {rejected} row(s) rejected{why}; see the error objects in the output",
+            err=True,
         )
         raise typer.Exit(1)
 
