@@ -338,7 +338,47 @@ def test_csv_without_a_text_column(tmp_path):
     result = run(tmp_path, b"id,reply\n1,Calm down.\n", name="in.csv")
     assert result.exit_code == 1
     (error,) = parse_lines(result.stdout)
-    assert error == {"line": 1, "error": "line 1: the CSV header needs a 'text' column"}
+    assert error == {
+        "line": 1,
+        "error": "line 1: the CSV header needs a 'text' column; it has 'id', 'reply'"
+        " (name the reply's column with --text-col)",
+    }
+
+
+def test_columns_are_named_with_text_customer_and_id_options(tmp_path):
+    content = (
+        b"ticket,reply,message\n"
+        b"T-1,Thanks for getting in touch.,You charged me twice!\n"
+        b"T-2,Calm down.,\n"
+    )
+    args = ("--text-col", "reply", "--customer-col", "message", "--id-col", "ticket")
+    result = run(tmp_path, content, *args, name="in.csv")
+    assert result.exit_code == 0, result.output
+    answered, rude = parse_lines(result.stdout)
+    assert (answered["id"], rude["id"]) == ("T-1", "T-2")
+    assert "apology" in answered["missing"]  # the customer's complaint was read
+    assert "confrontational" in rude["labels"]
+    rows = jsonl(
+        {"ticket": 9, "body": "Thanks for getting in touch.", "complaint": "You charged me twice!"}
+    )
+    as_jsonl = run(
+        tmp_path, rows, "--text-col", "body", "--customer-col", "complaint", "--id-col", "ticket"
+    )
+    assert as_jsonl.exit_code == 0, as_jsonl.output
+    (obj,) = parse_lines(as_jsonl.stdout)
+    assert obj["id"] == 9 and "apology" in obj["missing"]
+
+
+def test_a_named_text_field_that_is_missing_is_reported_by_its_name(tmp_path):
+    result = run(tmp_path, jsonl({"text": RUDE}), "--text-col", "body")
+    assert result.exit_code == 1
+    assert parse_lines(result.stdout) == [
+        {
+            "line": 1,
+            "error": "line 1: missing required field 'body' (name the reply's field with"
+            " --text-col)",
+        }
+    ]
 
 
 # -- exit status -----------------------------------------------------------------------------

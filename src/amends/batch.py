@@ -26,6 +26,15 @@ _CSV_FIELD_LIMIT = MAX_CHARS + 1
 
 
 @dataclass(frozen=True, slots=True)
+class Columns:
+    """The fields (JSONL keys or CSV header names) holding each part of a row."""
+
+    text: str = "text"
+    customer: str = "customer"
+    id: str = "id"
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
     line: int
     data: dict[str, Any] | None
@@ -80,9 +89,11 @@ def read_jsonl(lines: Iterable[bytes | str], encoding: str = "utf-8") -> Iterato
         yield Row(number, data)
 
 
-def read_csv(lines: Iterable[bytes | str], encoding: str = "utf-8") -> Iterator[Row]:
-    """Rows of a CSV file with a header, streamed; quoted fields may span lines. ``lines`` are
-    bytes (decoded here with ``encoding``) or text."""
+def read_csv(
+    lines: Iterable[bytes | str], encoding: str = "utf-8", text_column: str = "text"
+) -> Iterator[Row]:
+    """Rows of a CSV file with a header that names ``text_column``, streamed; quoted fields may
+    span lines. ``lines`` are bytes (decoded here with ``encoding``) or text."""
     errors: dict[int, str] = {}
     numbered = enumerate(lines, 1)
 
@@ -104,8 +115,14 @@ def read_csv(lines: Iterable[bytes | str], encoding: str = "utf-8") -> Iterator[
         yield Row(header_line, None, errors.pop(header_line))
         return
     header = next(csv.reader([header_text]), [])
-    if "text" not in header:
-        yield Row(header_line, None, f"line {header_line}: the CSV header needs a 'text' column")
+    if text_column not in header:
+        has = ", ".join(repr(name) for name in header)
+        yield Row(
+            header_line,
+            None,
+            f"line {header_line}: the CSV header needs a {text_column!r} column; it has {has}"
+            " (name the reply's column with --text-col)",
+        )
         return
     if csv.field_size_limit() < _CSV_FIELD_LIMIT:
         csv.field_size_limit(_CSV_FIELD_LIMIT)
@@ -139,38 +156,46 @@ def read_csv(lines: Iterable[bytes | str], encoding: str = "utf-8") -> Iterator[
         yield Row(line, None, problem)
 
 
-def validate(row: Row) -> str | None:
+def validate(row: Row, columns: Columns = Columns()) -> str | None:
     data = row.data
     assert data is not None
-    text = data.get("text")
+    name, line = columns.text, row.line
+    text = data.get(name)
     if text is None:
-        return f"line {row.line}: missing required field 'text'"
+        hint = "" if name in data else " (name the reply's field with --text-col)"
+        return f"line {line}: missing required field {name!r}{hint}"
     if not isinstance(text, str):
-        return f"line {row.line}: 'text' must be a string, got {type(text).__name__}"
+        return f"line {line}: {name!r} must be a string, got {type(text).__name__}"
     if not text.strip():
-        return f"line {row.line}: 'text' is empty"
+        return f"line {line}: {name!r} is empty"
     if len(text) > MAX_CHARS:
-        return f"line {row.line}: 'text' is {len(text):,} characters; the limit is {MAX_CHARS:,}"
-    customer = data.get("customer")
+        return f"line {line}: {name!r} is {len(text):,} characters; the limit is {MAX_CHARS:,}"
+    customer = data.get(columns.customer)
     if customer is not None and not isinstance(customer, str):
-        return f"line {row.line}: 'customer' must be a string, got {type(customer).__name__}"
+        return (
+            f"line {line}: {columns.customer!r} must be a string, got {type(customer).__name__}"
+        )
     return None
 
 
-def analyse_rows(rows: Iterable[Row], analyzer: Analyzer) -> Iterator[tuple[Row, dict[str, Any]]]:
+def analyse_rows(
+    rows: Iterable[Row], analyzer: Analyzer, columns: Columns = Columns()
+) -> Iterator[tuple[Row, dict[str, Any]]]:
     """Yield each row with its output object: a report, or ``{"line", "error"}``."""
     for row in rows:
-        problem = row.error or validate(row)
+        problem = row.error or validate(row, columns)
         if problem:
             yield row, {"line": row.line, "error": problem}
             continue
         assert row.data is not None
         try:
-            report = analyzer.analyze(row.data["text"], row.data.get("customer") or None)
+            report = analyzer.analyze(
+                row.data[columns.text], row.data.get(columns.customer) or None
+            )
         except (ValueError, TypeError) as exc:  # a specific message from analyze
             yield row, {"line": row.line, "error": f"line {row.line}: {exc}"}
             continue
-        yield row, report.to_dict(id=row.data.get("id"))
+        yield row, report.to_dict(id=row.data.get(columns.id))
 
 
 class NotText(ValueError):
@@ -304,10 +329,14 @@ def _wide_lines(stream: IO[bytes], width: int, newline: bytes) -> Iterator[bytes
 
 
 def open_rows(
-    stream: IO[bytes], fmt: str | None = None, *, encoding: str | None = None
+    stream: IO[bytes],
+    fmt: str | None = None,
+    *,
+    encoding: str | None = None,
+    columns: Columns = Columns(),
 ) -> Iterator[Row]:
     """Rows from a binary stream; the format is sniffed from the first non-blank line unless
-    given.
+    given. A CSV header must name ``columns.text``.
 
     The encoding is UTF-8 unless a byte order mark says UTF-16 or UTF-32 (a UTF-8 mark, as
     spreadsheet programs write, is dropped) or ``encoding`` names it. Raises ``NotText`` when
@@ -348,5 +377,6 @@ def open_rows(
         yield from head
         yield from lines
 
-    reader = read_jsonl if chosen == "jsonl" else read_csv
-    return reader(replayed(), encoding)
+    if chosen == "jsonl":
+        return read_jsonl(replayed(), encoding)
+    return read_csv(replayed(), encoding, columns.text)

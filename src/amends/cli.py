@@ -16,7 +16,7 @@ from rich.text import Text
 
 from . import __version__
 from .analyzer import Analyzer, get_analyzer
-from .batch import NotText, analyse_rows, check_encoding, open_rows
+from .batch import Columns, NotText, analyse_rows, check_encoding, open_rows
 from .config import ConfigError, load_config
 from .evaluate import evaluate
 from .model import COMPONENTS, LABELS, MISTAKES, Config, Report
@@ -160,6 +160,16 @@ def analyze(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write results here instead of stdout.")
     ] = None,
+    text_col: Annotated[
+        str, typer.Option("--text-col", help="The field (JSONL) or column (CSV) with the reply.")
+    ] = "text",
+    customer_col: Annotated[
+        str,
+        typer.Option("--customer-col", help="The field or column with the customer's message."),
+    ] = "customer",
+    id_col: Annotated[
+        str, typer.Option("--id-col", help="The field or column echoed as each result's id.")
+    ] = "id",
     encoding: Annotated[
         str | None,
         typer.Option(
@@ -185,6 +195,7 @@ def analyze(
             check_encoding(encoding)
         except ValueError as exc:
             raise fail(f"--encoding: {exc}") from exc
+    columns = Columns(text=text_col, customer=customer_col, id=id_col)
     rejected = not_utf8 = 0
     chosen = None if input_format is InputFormat.auto else input_format.value
     with ExitStack() as files:
@@ -196,13 +207,13 @@ def analyze(
         except OSError as exc:
             raise fail(f"{exc.filename}: {exc.strerror}") from exc
         try:
-            rows = open_rows(stream, chosen, encoding=encoding)
+            rows = open_rows(stream, chosen, encoding=encoding, columns=columns)
         except NotText as exc:
             raise fail(f"{'stdin' if source == '-' else source}: {exc}") from exc
         first = True
         if fmt is BatchFormat.json:
             out.write("[")
-        for row, result in analyse_rows(rows, analyzer):
+        for row, result in analyse_rows(rows, analyzer, columns):
             if "error" in result:
                 rejected += 1
                 not_utf8 += "not valid UTF-8" in result["error"]
