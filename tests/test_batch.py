@@ -589,3 +589,55 @@ def test_an_encoding_amends_cannot_read_is_a_usage_error(tmp_path, encoding):
     assert result.exit_code == 2
     assert "--encoding: " in result.stderr and repr(encoding) in result.stderr
     assert result.stdout == ""
+
+
+# -- CSV delimiters --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "delimiter", [",", ";", "\t", "|"], ids=["comma", "semicolon", "tab", "pipe"]
+)
+def test_the_csv_delimiter_is_sniffed_and_line_numbers_still_hold(tmp_path, delimiter):
+    rows = [
+        ["id", "text", "customer"],
+        ["1", '"Sorry, truly; for any inconvenience."', '"My parcel is late, again."'],
+        ["2", "Calm down.", ""],
+        ["3", "too", "many", "fields"],
+        ["4", "Calm down.", ""],
+    ]
+    content = "".join(delimiter.join(row) + "\n" for row in rows).encode()
+    result = run(tmp_path, content, name="in.csv")
+    assert result.exit_code == 1
+    first, second, error, last = parse_lines(result.stdout)
+    assert_report(first, "Sorry, truly; for any inconvenience.")
+    assert "vague_apology" in first["labels"]
+    assert first["situation"]["wait"] is True  # the customer column was split off too
+    assert [second["id"], last["id"]] == ["2", "4"]
+    assert error == {"line": 4, "error": "line 4: expected 3 fields, found 4"}
+
+
+@pytest.mark.parametrize("option", ["tab", "\t"])
+def test_the_delimiter_option_forces_one(tmp_path, option):
+    content = b"text\nSorry, we're late.\nCalm down, please.\n"  # one column, commas in replies
+    sniffed = run(tmp_path, content, name="in.csv")
+    assert sniffed.exit_code == 1
+    assert "expected 1 fields, found 2" in sniffed.stdout
+    forced = run(tmp_path, content, "--delimiter", option, name="in.csv")
+    assert forced.exit_code == 0, forced.output
+    first, second = parse_lines(forced.stdout)
+    assert_report(first, "Sorry, we're late.")
+    assert "confrontational" in second["labels"]
+
+
+def test_a_header_that_does_not_split_points_to_the_delimiter_option(tmp_path):
+    result = run(tmp_path, b"id;text\n1;Calm down.\n", "--delimiter", "|", name="in.csv")
+    assert result.exit_code == 1
+    (error,) = parse_lines(result.stdout)
+    assert "it has 'id;text'" in error["error"]
+    assert "--delimiter" in error["error"]
+
+
+def test_a_delimiter_option_of_several_characters_is_a_usage_error(tmp_path):
+    result = run(tmp_path, b"id,text\n1,Calm down.\n", "--delimiter", ";;", name="in.csv")
+    assert result.exit_code == 2
+    assert "--delimiter ';;': give one character" in result.stderr

@@ -89,8 +89,37 @@ def read_jsonl(lines: Iterable[bytes | str], encoding: str = "utf-8") -> Iterato
         yield Row(number, data)
 
 
+DELIMITERS = ",;\t|"
+_SNIFF_LINES = 20
+_SNIFF_CHARS = 16_384
+
+
+def sniff_delimiter(sample: str, text_column: str = "text") -> str:
+    """The delimiter of a CSV file from its first lines (header first): ``csv.Sniffer``'s guess
+    among comma, semicolon, tab and pipe when the header, split by it, names ``text_column``;
+    else the delimiter the header holds most often that does; else a comma."""
+    header = next((line for line in sample.splitlines() if line.strip()), "")
+
+    def names_text(delimiter: str) -> bool:
+        return delimiter in header and text_column in next(
+            csv.reader([header], delimiter=delimiter)
+        )
+
+    try:
+        guess = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:  # too little to go on, e.g. a single column
+        guess = None
+    if guess is not None and names_text(guess):
+        return guess
+    by_count = sorted(DELIMITERS, key=lambda d: -header.count(d))
+    return next((d for d in by_count if names_text(d)), ",")
+
+
 def read_csv(
-    lines: Iterable[bytes | str], encoding: str = "utf-8", text_column: str = "text"
+    lines: Iterable[bytes | str],
+    encoding: str = "utf-8",
+    text_column: str = "text",
+    delimiter: str = ",",
 ) -> Iterator[Row]:
     """Rows of a CSV file with a header that names ``text_column``, streamed; quoted fields may
     span lines. ``lines`` are bytes (decoded here with ``encoding``) or text."""
@@ -114,19 +143,24 @@ def read_csv(
     if header_line in errors:
         yield Row(header_line, None, errors.pop(header_line))
         return
-    header = next(csv.reader([header_text]), [])
+    header = next(csv.reader([header_text], delimiter=delimiter), [])
     if text_column not in header:
         has = ", ".join(repr(name) for name in header)
         yield Row(
             header_line,
             None,
             f"line {header_line}: the CSV header needs a {text_column!r} column; it has {has}"
-            " (name the reply's column with --text-col)",
+            " (name the reply's column with --text-col"
+            + (
+                ", or the delimiter with --delimiter)"
+                if len(header) == 1 and any(d in header[0] for d in DELIMITERS)
+                else ")"
+            ),
         )
         return
     if csv.field_size_limit() < _CSV_FIELD_LIMIT:
         csv.field_size_limit(_CSV_FIELD_LIMIT)
-    reader = csv.reader(source)
+    reader = csv.reader(source, delimiter=delimiter)
     while True:
         start = header_line + reader.line_num + 1
         try:
@@ -172,9 +206,7 @@ def validate(row: Row, columns: Columns = Columns()) -> str | None:
         return f"line {line}: {name!r} is {len(text):,} characters; the limit is {MAX_CHARS:,}"
     customer = data.get(columns.customer)
     if customer is not None and not isinstance(customer, str):
-        return (
-            f"line {line}: {columns.customer!r} must be a string, got {type(customer).__name__}"
-        )
+        return f"line {line}: {columns.customer!r} must be a string, got {type(customer).__name__}"
     return None
 
 
@@ -334,9 +366,11 @@ def open_rows(
     *,
     encoding: str | None = None,
     columns: Columns = Columns(),
+    delimiter: str | None = None,
 ) -> Iterator[Row]:
     """Rows from a binary stream; the format is sniffed from the first non-blank line unless
-    given. A CSV header must name ``columns.text``.
+    given. A CSV header must name ``columns.text``; the CSV delimiter is sniffed from the first
+    lines (comma, semicolon, tab or pipe) unless given.
 
     The encoding is UTF-8 unless a byte order mark says UTF-16 or UTF-32 (a UTF-8 mark, as
     spreadsheet programs write, is dropped) or ``encoding`` names it. Raises ``NotText`` when
@@ -379,4 +413,12 @@ def open_rows(
 
     if chosen == "jsonl":
         return read_jsonl(replayed(), encoding)
-    return read_csv(replayed(), encoding, columns.text)
+    if delimiter is None:
+        sample = [head[-1].decode(encoding, errors="replace")]
+        for line in lines:
+            head.append(line)
+            sample.append(line.decode(encoding, errors="replace"))
+            if len(sample) > _SNIFF_LINES or sum(map(len, sample)) > _SNIFF_CHARS:
+                break
+        delimiter = sniff_delimiter("".join(sample)[:_SNIFF_CHARS], columns.text)
+    return read_csv(replayed(), encoding, columns.text, delimiter)

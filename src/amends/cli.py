@@ -170,6 +170,14 @@ def analyze(
     id_col: Annotated[
         str, typer.Option("--id-col", help="The field or column echoed as each result's id.")
     ] = "id",
+    delimiter: Annotated[
+        str | None,
+        typer.Option(
+            "--delimiter",
+            help="The CSV delimiter: one character, or comma, semicolon, tab or pipe; default: "
+            "sniffed from the first lines.",
+        ),
+    ] = None,
     encoding: Annotated[
         str | None,
         typer.Option(
@@ -195,6 +203,12 @@ def analyze(
             check_encoding(encoding)
         except ValueError as exc:
             raise fail(f"--encoding: {exc}") from exc
+    if delimiter is not None:
+        delimiter = _DELIMITER_NAMES.get(delimiter.lower(), delimiter)
+        if len(delimiter) != 1 or delimiter in '"\r\n':
+            raise fail(
+                f"--delimiter {delimiter!r}: give one character, or comma, semicolon, tab or pipe"
+            )
     columns = Columns(text=text_col, customer=customer_col, id=id_col)
     rejected = not_utf8 = 0
     chosen = None if input_format is InputFormat.auto else input_format.value
@@ -207,7 +221,9 @@ def analyze(
         except OSError as exc:
             raise fail(f"{exc.filename}: {exc.strerror}") from exc
         try:
-            rows = open_rows(stream, chosen, encoding=encoding, columns=columns)
+            rows = open_rows(
+                stream, chosen, encoding=encoding, columns=columns, delimiter=delimiter
+            )
         except NotText as exc:
             raise fail(f"{'stdin' if source == '-' else source}: {exc}") from exc
         first = True
@@ -237,6 +253,9 @@ def analyze(
             err=True,
         )
         raise typer.Exit(1)
+
+
+_DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
 
 
 def _text_row(result: dict[str, Any], data: dict[str, Any] | None) -> str:
