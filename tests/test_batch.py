@@ -4,6 +4,8 @@ was rejected."""
 
 from __future__ import annotations
 
+import codecs
+import gzip
 import json
 from pathlib import Path
 
@@ -337,7 +339,47 @@ def test_csv_without_a_text_column(tmp_path):
     result = run(tmp_path, b"id,reply\n1,Calm down.\n", name="in.csv")
     assert result.exit_code == 1
     (error,) = parse_lines(result.stdout)
-    assert error == {"line": 1, "error": "line 1: the CSV header needs a 'text' column"}
+    assert error == {
+        "line": 1,
+        "error": "line 1: the CSV header needs a 'text' column; it has 'id', 'reply'"
+        " (name the reply's column with --text-col)",
+    }
+
+
+def test_columns_are_named_with_text_customer_and_id_options(tmp_path):
+    content = (
+        b"ticket,reply,message\n"
+        b"T-1,Thanks for getting in touch.,You charged me twice!\n"
+        b"T-2,Calm down.,\n"
+    )
+    args = ("--text-col", "reply", "--customer-col", "message", "--id-col", "ticket")
+    result = run(tmp_path, content, *args, name="in.csv")
+    assert result.exit_code == 0, result.output
+    answered, rude = parse_lines(result.stdout)
+    assert (answered["id"], rude["id"]) == ("T-1", "T-2")
+    assert "apology" in answered["missing"]  # the customer's complaint was read
+    assert "confrontational" in rude["labels"]
+    rows = jsonl(
+        {"ticket": 9, "body": "Thanks for getting in touch.", "complaint": "You charged me twice!"}
+    )
+    as_jsonl = run(
+        tmp_path, rows, "--text-col", "body", "--customer-col", "complaint", "--id-col", "ticket"
+    )
+    assert as_jsonl.exit_code == 0, as_jsonl.output
+    (obj,) = parse_lines(as_jsonl.stdout)
+    assert obj["id"] == 9 and "apology" in obj["missing"]
+
+
+def test_a_named_text_field_that_is_missing_is_reported_by_its_name(tmp_path):
+    result = run(tmp_path, jsonl({"text": RUDE}), "--text-col", "body")
+    assert result.exit_code == 1
+    assert parse_lines(result.stdout) == [
+        {
+            "line": 1,
+            "error": "line 1: missing required field 'body' (name the reply's field with"
+            " --text-col)",
+        }
+    ]
 
 
 # -- exit status -----------------------------------------------------------------------------
@@ -424,3 +466,179 @@ def test_offsets_are_code_points_into_non_ascii_text(tmp_path):
     assert_report(obj, text)
     (vague,) = [f for f in obj["findings"] if f["label"] == "vague_apology"]
     assert vague["start"] == text.index("sorry")
+
+
+# -- files that are not text -----------------------------------------------------------------
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+    b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("reply.png", PNG, "byte 0x89 at offset 0, line 1): it is a PNG image"),
+        ("rows.jsonl.gz", gzip.compress(jsonl({"text": RUDE})), "it is a gzip file"),
+        ("rows.xlsx", b"PK\x03\x04\x14\x00\x06\x00" + bytes(200), "it is a zip archive"),
+        ("rows.bin", b'{"text": "Calm down."}\n{"te\x00xt"}\n', "byte 0x00 at offset 27, line 2"),
+    ],
+    ids=["png", "gzip", "xlsx", "nul-on-line-2"],
+)
+def test_a_file_that_is_not_text_is_refused_with_where_and_what(tmp_path, name, content, says):
+    result = run(tmp_path, content, name=name)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert f"{name}: not a text file (" in result.stderr
+    assert says in result.stderr
+    assert "JSONL or CSV" in result.stderr
+
+
+def test_binary_on_stdin_is_refused_too():
+    result = runner.invoke(app, ["analyze", "-"], input=gzip.compress(b"id,text\n1,Calm down.\n"))
+    assert result.exit_code == 2
+    assert "stdin: not a text file" in result.stderr
+    assert "gunzip" in result.stderr
+
+
+def test_a_stray_control_character_does_not_make_a_file_binary(tmp_path):
+    result = run(tmp_path, b"id,text\n1,Calm down.\x07\n2,Sorry for any inconvenience.\n")
+    assert result.exit_code == 0, result.output
+    assert [o["id"] for o in parse_lines(result.stdout)] == ["1", "2"]
+
+
+# -- encodings -------------------------------------------------------------------------------
+
+ROWS_CSV = 'id,text\n1,"Sorry for any\ninconvenience."\n2,\n3,Désolé. Calm down.\n'
+ROWS_JSONL = '{"id": 1, "text": "Sorry for any inconvenience."}\n{"id": 2, "text": "Calm down."}\n'
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+@pytest.mark.parametrize("name", ["in.csv", "in.jsonl"])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_read(tmp_path, encoding, name):
+    content = ROWS_CSV if name == "in.csv" else ROWS_JSONL
+    bom = {"utf-16-be": codecs.BOM_UTF16_BE}.get(encoding, b"")  # the others write their own
+    result = run(tmp_path, bom + content.encode(encoding), name=name)
+    out = parse_lines(result.stdout)
+    if name == "in.jsonl":
+        assert result.exit_code == 0, result.output
+        assert [o["id"] for o in out] == [1, 2]
+        assert "confrontational" in out[1]["labels"]
+        return
+    assert result.exit_code == 1  # row 2 has no text: reported on its own line, as in UTF-8
+    first, empty, last = out
+    assert_report(first, "Sorry for any\ninconvenience.")
+    assert "vague_apology" in first["labels"]
+    assert empty == {"line": 4, "error": "line 4: 'text' is empty"}
+    assert_report(last, "Désolé. Calm down.")
+    assert "confrontational" in last["labels"]
+
+
+def test_latin1_is_not_utf8_says_which_line_and_suggests_the_encoding(tmp_path):
+    content = "id,text\n1,Calm down.\n2,Désolé. Calm down.\n".encode("latin-1")
+    result = run(tmp_path, content, name="in.csv")
+    assert result.exit_code == 1
+    ok, error = parse_lines(result.stdout)
+    assert ok["id"] == "1"
+    assert error["line"] == 3
+    assert error["error"].startswith("line 3: not valid UTF-8 (byte 0xe9 at column 4)")
+    assert "--encoding latin-1" in error["error"]
+    assert "needs a 'text' column" not in error["error"]
+    assert "1 not valid UTF-8: if the file is Latin-1, pass --encoding latin-1" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("encoding", "text"),
+    [("latin-1", "Désolé. Calm down."), ("cp1252", "We’re sorry for any inconvenience.")],
+)
+def test_the_encoding_option_reads_other_encodings(tmp_path, encoding, text):
+    content = f"id,text\n1,{text}\n".encode(encoding)
+    result = run(tmp_path, content, "--encoding", encoding, name="in.csv")
+    assert result.exit_code == 0, result.output
+    (obj,) = parse_lines(result.stdout)
+    assert_report(obj, text)  # offsets slice the decoded text
+    assert obj["labels"]
+
+
+def test_utf16_without_a_byte_order_mark_needs_its_encoding_named(tmp_path):
+    content = ROWS_JSONL.encode("utf-16-le")
+    refused = run(tmp_path, content)
+    assert refused.exit_code == 2
+    assert "not a text file (byte 0x00 at offset 1, line 1)" in refused.stderr
+    assert "--encoding utf-16-le" in refused.stderr
+    named = run(tmp_path, content, "--encoding", "utf-16-le")
+    assert named.exit_code == 0, named.output
+    assert [o["id"] for o in parse_lines(named.stdout)] == [1, 2]
+
+
+def test_a_line_that_is_not_valid_utf16_is_reported_in_place(tmp_path):
+    good = '{"id": "ok", "text": "Calm down."}\n'.encode("utf-16-le")
+    bad = '{"text": "'.encode("utf-16-le") + b"\x00\xd8" + '!"}\n'.encode("utf-16-le")
+    result = run(tmp_path, codecs.BOM_UTF16_LE + good + bad + good)
+    assert result.exit_code == 1
+    first, error, last = parse_lines(result.stdout)
+    assert error["line"] == 2
+    assert error["error"].startswith("line 2: not valid utf-16-le")
+    assert first["id"] == last["id"] == "ok"
+
+
+@pytest.mark.parametrize("encoding", ["klingon", "cp037"])
+def test_an_encoding_amends_cannot_read_is_a_usage_error(tmp_path, encoding):
+    result = run(tmp_path, jsonl({"text": RUDE}), "--encoding", encoding)
+    assert result.exit_code == 2
+    assert "--encoding: " in result.stderr and repr(encoding) in result.stderr
+    assert result.stdout == ""
+
+
+# -- CSV delimiters --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "delimiter", [",", ";", "\t", "|"], ids=["comma", "semicolon", "tab", "pipe"]
+)
+def test_the_csv_delimiter_is_sniffed_and_line_numbers_still_hold(tmp_path, delimiter):
+    rows = [
+        ["id", "text", "customer"],
+        ["1", '"Sorry, truly; for any inconvenience."', '"My parcel is late, again."'],
+        ["2", "Calm down.", ""],
+        ["3", "too", "many", "fields"],
+        ["4", "Calm down.", ""],
+    ]
+    content = "".join(delimiter.join(row) + "\n" for row in rows).encode()
+    result = run(tmp_path, content, name="in.csv")
+    assert result.exit_code == 1
+    first, second, error, last = parse_lines(result.stdout)
+    assert_report(first, "Sorry, truly; for any inconvenience.")
+    assert "vague_apology" in first["labels"]
+    assert first["situation"]["wait"] is True  # the customer column was split off too
+    assert [second["id"], last["id"]] == ["2", "4"]
+    assert error == {"line": 4, "error": "line 4: expected 3 fields, found 4"}
+
+
+@pytest.mark.parametrize("option", ["tab", "\t"])
+def test_the_delimiter_option_forces_one(tmp_path, option):
+    content = b"text\nSorry, we're late.\nCalm down, please.\n"  # one column, commas in replies
+    sniffed = run(tmp_path, content, name="in.csv")
+    assert sniffed.exit_code == 1
+    assert "expected 1 fields, found 2" in sniffed.stdout
+    forced = run(tmp_path, content, "--delimiter", option, name="in.csv")
+    assert forced.exit_code == 0, forced.output
+    first, second = parse_lines(forced.stdout)
+    assert_report(first, "Sorry, we're late.")
+    assert "confrontational" in second["labels"]
+
+
+def test_a_header_that_does_not_split_points_to_the_delimiter_option(tmp_path):
+    result = run(tmp_path, b"id;text\n1;Calm down.\n", "--delimiter", "|", name="in.csv")
+    assert result.exit_code == 1
+    (error,) = parse_lines(result.stdout)
+    assert "it has 'id;text'" in error["error"]
+    assert "--delimiter" in error["error"]
+
+
+def test_a_delimiter_option_of_several_characters_is_a_usage_error(tmp_path):
+    result = run(tmp_path, b"id,text\n1,Calm down.\n", "--delimiter", ";;", name="in.csv")
+    assert result.exit_code == 2
+    assert "--delimiter ';;': give one character" in result.stderr

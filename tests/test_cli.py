@@ -449,10 +449,17 @@ def test_demo_limit_shows_the_rest_one_line_each():
 # -- version and help ------------------------------------------------------------------------
 
 
-def test_version():
-    result = amends_cli("version")
+@pytest.mark.parametrize("args", [["version"], ["--version"], ["--version", "check"]])
+def test_version(args):
+    result = amends_cli(*args)
     assert result.exit_code == 0
     assert result.stdout.strip() == f"amends {amends.__version__} (analyze schema_version 1)"
+
+
+def test_version_option_is_in_the_main_help():
+    result = amends_cli("--help")
+    assert result.exit_code == 0
+    assert "--version" in result.stdout
 
 
 def commands() -> list[str]:
@@ -518,11 +525,12 @@ def test_console_script_analyze_exit_status_and_version():
     assert [o.get("id") for o in out] == [1, None, 3]
     assert out[1]["line"] == 2 and "not valid JSON" in out[1]["error"]
     assert "1 row(s) rejected" in proc.stderr
-    version = subprocess.run(
-        [script, "version"], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert version.returncode == 0
-    assert version.stdout.startswith(f"amends {amends.__version__}")
+    for args in (["version"], ["--version"]):
+        version = subprocess.run(
+            [script, *args], capture_output=True, text=True, timeout=120, check=False
+        )
+        assert version.returncode == 0
+        assert version.stdout.startswith(f"amends {amends.__version__}")
 
 
 def test_console_script_unknown_rule_exit_code():

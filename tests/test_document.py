@@ -55,3 +55,26 @@ def test_quotes_are_found_in_straight_and_curly_forms():
 
 def test_word_count_ignores_handles_and_links():
     assert NORMALISE("@1234 Sorry about that https://t.co/x").word_count() == 3
+
+
+def test_a_long_text_with_many_replacements_maps_back_to_the_original():
+    """Past a thousand replaced stretches the offset map is kept in arrays of machine ints: the
+    spans must come back the same."""
+    unit = "Sorry u waited &amp; sorry ur order was late, we apologise. "
+    original = unit * 2000
+    doc = NORMALISE(original)
+    assert doc.text.count("you waited") == 2000
+    for i, start in enumerate(_occurrences(doc.text, "you waited")):
+        ostart, oend, match = doc.span_text(start, start + len("you waited"))
+        assert (match, ostart, oend) == ("u waited", i * len(unit) + 6, i * len(unit) + 14)
+    start = doc.text.rindex("apologize")
+    assert doc.span_text(start, start + len("apologize"))[2] == "apologise"
+    assert doc.span_text(0, len(doc.text))[2] == original.strip()
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    found, i = [], text.find(word)
+    while i >= 0:
+        found.append(i)
+        i = text.find(word, i + 1)
+    return found

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from . import __version__
 from .analyzer import Analyzer, get_analyzer
-from .batch import analyse_rows, open_rows
+from .batch import Columns, NotText, analyse_rows, check_encoding, open_rows
 from .config import ConfigError, load_config
 from .evaluate import evaluate
 from .model import COMPONENTS, LABELS, MISTAKES, Config, Report
@@ -67,6 +67,27 @@ ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", help="amends.toml or pyproject.toml to read [tool.amends] from."),
 ]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        version()
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the amends version and the analyze schema version, then exit.",
+        ),
+    ] = False,
+) -> None:
+    """Check, score and coach customer-service apologies."""
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -139,6 +160,32 @@ def analyze(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write results here instead of stdout.")
     ] = None,
+    text_col: Annotated[
+        str, typer.Option("--text-col", help="The field (JSONL) or column (CSV) with the reply.")
+    ] = "text",
+    customer_col: Annotated[
+        str,
+        typer.Option("--customer-col", help="The field or column with the customer's message."),
+    ] = "customer",
+    id_col: Annotated[
+        str, typer.Option("--id-col", help="The field or column echoed as each result's id.")
+    ] = "id",
+    delimiter: Annotated[
+        str | None,
+        typer.Option(
+            "--delimiter",
+            help="The CSV delimiter: one character, or comma, semicolon, tab or pipe; default: "
+            "sniffed from the first lines.",
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="The input's encoding (latin-1, cp1252, utf-16...); default: UTF-8, or what a "
+            "byte order mark says.",
+        ),
+    ] = None,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
     config: ConfigOpt = None,
@@ -151,7 +198,19 @@ def analyze(
     analyzer = build_analyzer(select, ignore, config)
     if source != "-" and not Path(source).is_file():
         raise fail(f"{source}: no such file")
-    rejected = 0
+    if encoding is not None:
+        try:
+            check_encoding(encoding)
+        except ValueError as exc:
+            raise fail(f"--encoding: {exc}") from exc
+    if delimiter is not None:
+        delimiter = _DELIMITER_NAMES.get(delimiter.lower(), delimiter)
+        if len(delimiter) != 1 or delimiter in '"\r\n':
+            raise fail(
+                f"--delimiter {delimiter!r}: give one character, or comma, semicolon, tab or pipe"
+            )
+    columns = Columns(text=text_col, customer=customer_col, id=id_col)
+    rejected = not_utf8 = 0
     chosen = None if input_format is InputFormat.auto else input_format.value
     with ExitStack() as files:
         try:
@@ -161,13 +220,19 @@ def analyze(
             )
         except OSError as exc:
             raise fail(f"{exc.filename}: {exc.strerror}") from exc
-        rows = open_rows(stream, chosen)
+        try:
+            rows = open_rows(
+                stream, chosen, encoding=encoding, columns=columns, delimiter=delimiter
+            )
+        except NotText as exc:
+            raise fail(f"{'stdin' if source == '-' else source}: {exc}") from exc
         first = True
         if fmt is BatchFormat.json:
             out.write("[")
-        for row, result in analyse_rows(rows, analyzer):
+        for row, result in analyse_rows(rows, analyzer, columns):
             if "error" in result:
                 rejected += 1
+                not_utf8 += "not valid UTF-8" in result["error"]
             if fmt is BatchFormat.jsonl:
                 out.write(json.dumps(result, ensure_ascii=False) + "\n")
             elif fmt is BatchFormat.json:
@@ -178,10 +243,19 @@ def analyze(
         if fmt is BatchFormat.json:
             out.write("\n]\n")
     if rejected:
+        why = (
+            f" ({not_utf8} not valid UTF-8: if the file is Latin-1, pass --encoding latin-1)"
+            if not_utf8
+            else ""
+        )
         typer.echo(
-            f"amends: {rejected} row(s) rejected; see the error objects in the output", err=True
+            f"amends: {rejected} row(s) rejected{why}; see the error objects in the output",
+            err=True,
         )
         raise typer.Exit(1)
+
+
+_DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
 
 
 def _text_row(result: dict[str, Any], data: dict[str, Any] | None) -> str:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import html
 import re
+from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from .fastsearch import reach, with_first_chars
@@ -193,8 +194,13 @@ class Normaliser:
         elif _SAME_LENGTH_ANY.search(low):
             low = low.translate(_SAME_LENGTH)
         pieces: list[str] = []
-        # Replaced stretches: (normalised start, normalised end, original start, original end).
-        segments: list[tuple[int, int, int, int]] = []
+        # Replaced stretches: normalised start and end, original start and end. Lists, quick to
+        # fill for the few a reply holds; past _COMPACT_AT, arrays of machine ints, as a
+        # megabyte of "u" holds half a million stretches (100 MB as lists of tuples).
+        nstarts: list[int] | array[int] = []
+        nends: list[int] | array[int] = []
+        ostarts: list[int] | array[int] = []
+        oends: list[int] | array[int] = []
         last = 0
         out_len = 0
         tail = max(0, len(low) - _SIGNATURE_TAIL)
@@ -224,17 +230,28 @@ class Normaliser:
             pieces.append(low[last:start])
             out_len += start - last
             pieces.append(replacement)
-            segments.append((out_len, out_len + len(replacement), start, end))
+            nstarts.append(out_len)
             out_len += len(replacement)
+            nends.append(out_len)
+            ostarts.append(start)
+            oends.append(end)
             last = end
+            if len(oends) == _COMPACT_AT:
+                nstarts, nends, ostarts, oends = (
+                    array("i", x) for x in (nstarts, nends, ostarts, oends)
+                )
         if signature:
             pieces.append(low[last:stop])
-            segments.append((out_len + stop - last, out_len + stop - last, stop, len(low)))
+            out_len += stop - last
+            nstarts.append(out_len)
+            nends.append(out_len)
+            ostarts.append(stop)
+            oends.append(len(low))
             last = len(low)
-        if not segments:
-            return Document(original, low, ())
+        if not nstarts:
+            return Document(original, low)
         pieces.append(low[last:])
-        return Document(original, "".join(pieces), tuple(segments))
+        return Document(original, "".join(pieces), (nstarts, nends, ostarts, oends))
 
 
 def _leading_class_pattern(
@@ -275,19 +292,25 @@ def _leading_class_pattern(
     return re.compile(f"[{chars_class}](?:" + "|".join(alternatives) + ")")
 
 
+_NO_SEGMENTS: tuple[int, ...] = ()
+_COMPACT_AT = 1024
+
+
 class Document:
     """The original text, its normalised copy, and its sentences (as normalised offsets)."""
 
     __slots__ = (
         "_ends",
         "_memo",
+        "_nends",
         "_nstarts",
+        "_oends",
+        "_ostarts",
         "_quote_starts",
         "_quote_width",
         "_quotes",
         "_scan",
         "_scanned_by",
-        "_segments",
         "_starts",
         "_woke",
         "_woken_by",
@@ -296,11 +319,21 @@ class Document:
         "text",
     )
 
-    def __init__(self, original: str, text: str, segments: tuple[tuple[int, int, int, int], ...]):
+    def __init__(
+        self,
+        original: str,
+        text: str,
+        segments: tuple[Sequence[int], Sequence[int], Sequence[int], Sequence[int]] | None = None,
+    ):
+        """``segments``: the replaced stretches, in order, as four parallel sequences
+        (normalised start, normalised end, original start, original end); None when nothing
+        was replaced."""
         self.original = original
         self.text = text
-        self._segments = segments
-        self._nstarts = [s[0] for s in segments]
+        if segments is None:
+            self._nstarts = self._nends = self._ostarts = self._oends = _NO_SEGMENTS
+        else:
+            self._nstarts, self._nends, self._ostarts, self._oends = segments
         # sentences are found when first asked for: many texts never need them
         self._starts: list[int] | None = None
         self._ends: list[int] = []
@@ -333,7 +366,7 @@ class Document:
     # -- offsets -------------------------------------------------------------------------
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalised span to the original text."""
-        if not self._segments:
+        if not self._nstarts:
             return start, end
         return self._map_start(start), self._map_end(end)
 
@@ -341,19 +374,19 @@ class Document:
         i = bisect_right(self._nstarts, pos) - 1
         if i < 0:
             return pos
-        nstart, nend, ostart, oend = self._segments[i]
-        if pos < nend or (pos == nend == nstart):
-            return ostart
-        return pos + (oend - nend)
+        nend = self._nends[i]
+        if pos < nend or (pos == nend == self._nstarts[i]):
+            return self._ostarts[i]
+        return pos + (self._oends[i] - nend)
 
     def _map_end(self, pos: int) -> int:
         i = bisect_left(self._nstarts, pos) - 1
         if i < 0:
             return pos
-        _nstart, nend, _ostart, oend = self._segments[i]
+        nend = self._nends[i]
         if pos <= nend:
-            return oend
-        return pos + (oend - nend)
+            return self._oends[i]
+        return pos + (self._oends[i] - nend)
 
     def span_text(self, start: int, end: int) -> tuple[int, int, str]:
         """The original offsets and words behind a normalised span, trimmed of blanks."""
