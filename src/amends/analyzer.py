@@ -86,7 +86,7 @@ class Analyzer:
         extra: list[Finding] = []
         if self.learned is not None:
             ordered = [label for label in LABELS if label in present]
-            extra, needed = self.learned.predict(doc, ordered, situation, customer_doc)
+            extra, needed = self.learned.predict(doc, ordered, situation, customer_doc, found)
             if needed is not None and needed != situation.failure and not present & _APOLOGY_SIGNS:
                 # the model read the case as a whole: whether anything called for an apology
                 situation = Situation(situation.cause, situation.wait, needed, situation.evidence)

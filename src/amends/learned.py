@@ -210,6 +210,7 @@ class LearnedModel:
         labels: Sequence[str],
         situation: Situation,
         customer: Document | None = None,
+        found: Sequence[Finding] = (),
     ) -> tuple[list[Finding], bool | None]:
         """Findings for the labels the model reads in the reply and the rules did not find,
         and whether the case called for an apology (None when the model cannot tell).
@@ -230,12 +231,26 @@ class LearnedModel:
             if model.label == NEEDED or model.label in present or value < model.logit:
                 continue
             probability = 1.0 / (1.0 + math.exp(-value))
-            findings.append(self._finding(doc, model, probability))
+            taken = [
+                (f.start, f.end)
+                for f in found
+                if f.start is not None and f.end is not None and f.label != model.label
+            ]
+            findings.append(self._finding(doc, model, probability, taken))
         return findings, self.needed(values)
 
-    def _finding(self, doc: Document, model: LabelModel, probability: float) -> Finding:
+    def _finding(
+        self,
+        doc: Document,
+        model: LabelModel,
+        probability: float,
+        taken: Sequence[tuple[int, int]] = (),
+    ) -> Finding:
+        """The finding for an added label: its span is the sentence that weighs most for it,
+        preferring sentences where no rule found something else (an apology, a cause), since
+        the words a label co-occurs with are not the label."""
         index = self.labels.index(model)
-        best: tuple[float, int, int] | None = None
+        best: tuple[bool, float, int, int] | None = None
         for start, end in doc.sentences():
             tokens = words(doc.text[start:end])
             if len(tokens) < MIN_SPAN_WORDS and best is not None:
@@ -248,8 +263,10 @@ class LearnedModel:
                 for f, v in tfidf(counts, self.idf).items()
                 if f in self.weights
             )
-            if best is None or value > best[0]:
-                best = (value, start, end)
+            first, last = doc.to_original(start, end)
+            free = not any(a < last and first < b for a, b in taken)
+            if best is None or (free, value) > best[:2]:
+                best = (free, value, start, end)
         name = "model-" + model.label.replace("_", "-")
         readable = model.label.replace("_", " ")
         why = (
@@ -268,7 +285,7 @@ class LearnedModel:
                 why=why,
                 confidence=round(probability, 3),
             )
-        start, end, match = doc.span_text(best[1], best[2])
+        start, end, match = doc.span_text(best[2], best[3])
         return Finding(
             model.code,
             name,
