@@ -69,9 +69,7 @@ def _finding_key(finding: dict[str, Any], moved: dict[str, str]) -> tuple[Any, .
     return (finding["start"] is None, finding["start"] or 0, finding["end"] or 0, code)
 
 
-def _differences(
-    before: dict[str, Any], after: dict[str, Any], moved: dict[str, str]
-) -> list[str]:
+def _differences(before: dict[str, Any], after: dict[str, Any], moved: dict[str, str]) -> list[str]:
     out: list[str] = []
     before, after = dict(before), dict(after)
     old_findings = sorted(before.pop("findings"), key=lambda f: _finding_key(f, moved))
