@@ -19,18 +19,10 @@ from itertools import product
 from operator import itemgetter, or_
 from typing import Any
 
-try:  # Python 3.11+ keeps the parser private; it has been stable for decades.
-    from re import _compiler  # type: ignore[attr-defined]
-    from re import _constants as _c  # type: ignore[attr-defined]
-    from re import _parser as _p  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - older layouts
-    import sre_compile as _compiler  # type: ignore[no-redef]
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
-
 import ahocorasick
 
-from .fastsearch import parsed, refers_to_groups
+from . import fastsearch
+from .fastsearch import _c, _compiler, _p, parsed, refers_to_groups
 
 _MAX_EXACT = 64  # largest set of exact strings tracked for one sub-pattern
 _MAX_LEN = 40
@@ -41,12 +33,14 @@ MIN_EXTRA = 3
 _MAX_REQUIREMENTS = 3  # more rarely narrows further; ``Prefilter.woken_in`` reads three levels
 _MAX_CHOICES = 2
 
-_REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT}
+# Parse trees are read only on the fast path (``fastsearch.FAST``); on the plain path no pattern
+# has trigger words or a gate, and patterns are not checked for nested repeats.
+_REPEATS = {getattr(_c, "MAX_REPEAT", None), getattr(_c, "MIN_REPEAT", None)}
 _POSSESSIVE = getattr(_c, "POSSESSIVE_REPEAT", None)
 if _POSSESSIVE is not None:
     _REPEATS.add(_POSSESSIVE)
 _ATOMIC = getattr(_c, "ATOMIC_GROUP", None)
-_ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
+_ZERO_WIDTH = {getattr(_c, name, None) for name in ("AT", "ASSERT", "ASSERT_NOT")}
 
 Strings = frozenset[str]
 
@@ -210,7 +204,9 @@ def requirements(pattern: str) -> tuple[Strings, ...]:
 
 def _requirements(pattern: str | Any) -> tuple[tuple[Strings, ...], tuple[Choice, ...]]:
     """``requirements`` and the choices every match of ``pattern`` makes; ``pattern`` may be
-    a parse tree (a ``fastsearch.Split`` variant)."""
+    a parse tree (a ``fastsearch.Split`` variant). Nothing on the plain path."""
+    if not fastsearch.FAST:
+        return (), ()
     tree = parsed(pattern) if isinstance(pattern, str) else pattern
     if tree.state.flags & re.IGNORECASE:
         return (), ()
@@ -496,8 +492,10 @@ def gate(pattern: re.Pattern[str], tree: Any = None) -> Gate | None:
     None unless the pattern goes through a long alternation after optional repeated words
     (only then is it tried often enough that searching for it first pays), with literal text
     right before it (without one, searching for the gate costs as much as the pattern).
-    ``tree`` is the pattern's parse tree when it was compiled from one.
+    ``tree`` is the pattern's parse tree when it was compiled from one. None on the plain path.
     """
+    if not fastsearch.FAST:
+        return None
     if tree is None:
         tree = parsed(pattern.pattern)
     if tree.state.flags & re.IGNORECASE:
@@ -524,7 +522,10 @@ def gate(pattern: re.Pattern[str], tree: Any = None) -> Gate | None:
 
 
 def check_linear(pattern: str) -> str | None:
-    """A reason why ``pattern`` may backtrack badly (a repeat inside a repeat), or None."""
+    """A reason why ``pattern`` may backtrack badly (a repeat inside a repeat), or None (also on
+    the plain path, which cannot read the pattern's structure)."""
+    if not fastsearch.FAST:
+        return None
 
     def walk(items: Iterable[tuple[object, object]], depth: int) -> str | None:
         for op, av in items:
