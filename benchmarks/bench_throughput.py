@@ -9,7 +9,10 @@ both; the first pass of each is a warm-up and is not counted.
 
 ``--against REV`` also runs the engine of git revision ``REV`` (with that revision's rules and
 data), loaded as a second package, in the same alternating passes: the ratio new / old is what
-an engine change costs or saves, with the machine's noise shared by both.
+an engine change costs or saves, with the machine's noise shared by both. It then also has the
+two take turns every ``--chunk`` replies (default 500) over the corpus, ``--repeat`` times, and
+prints the median of the paired time ratios: on a shared machine whose load changes from one
+pass to the next, the steadiest figure.
 """
 
 from __future__ import annotations
@@ -75,6 +78,30 @@ def measure(
     return rates
 
 
+def paired_chunks(
+    new: Callable[[str, str | None], object],
+    old: Callable[[str, str | None], object],
+    items: Sequence[tuple[str, str | None]],
+    chunk: int,
+    repeat: int,
+) -> list[float]:
+    """Time ratios new / old, the two taking turns on each chunk of ``items`` (who goes first
+    alternates), ``repeat`` passes over ``items``."""
+    ratios = []
+    for turn in range(repeat):
+        for start in range(0, len(items), chunk):
+            part = items[start : start + chunk]
+            seconds = {}
+            order = (("new", new), ("old", old)) if turn % 2 == 0 else (("old", old), ("new", new))
+            for name, analyze in order:
+                began = time.perf_counter()
+                for text, customer in part:
+                    analyze(text, customer)
+                seconds[name] = time.perf_counter() - began
+            ratios.append(seconds["new"] / seconds["old"])
+    return ratios
+
+
 def _line(name: str, rates: Sequence[float]) -> str:
     return (
         f"{name:<34} median {statistics.median(rates):>8,.0f} texts/s"
@@ -89,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--against", metavar="REV", help="also run the engine of this git revision, alternating"
     )
+    parser.add_argument("--chunk", type=int, default=500, help="replies per turn with --against")
     args = parser.parse_args(argv)
 
     try:
@@ -163,6 +191,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{statistics.median(paired):.3f}, of medians "
                 f"{statistics.median(rates[new]) / statistics.median(rates[old_name]):.3f}, "
                 f"best {max(rates[new]) / max(rates[old_name]):.3f}"
+            )
+        for label, items in (("reply", [(t, None) for t in texts]), ("reply, customer", pairs)):
+            ratios = paired_chunks(amends.analyze, old_analyze, items, args.chunk, args.repeat)
+            print(
+                f"paired chunks of {args.chunk} ({label}): time new / old median "
+                f"{statistics.median(ratios):.3f} over {len(ratios)} chunks "
+                f"(quartiles {statistics.quantiles(ratios, n=4)[0]:.3f}"
+                f"-{statistics.quantiles(ratios, n=4)[2]:.3f})"
             )
     vader_median = statistics.median(rates["vader.polarity_scores(reply)"])
     vader_best = max(rates["vader.polarity_scores(reply)"])

@@ -1,4 +1,8 @@
-"""The ``amends`` command line: a thin layer over the library."""
+"""The ``amends`` command line: a thin layer over the library.
+
+``rich`` and the modules that render with it are imported by the commands that print with them:
+``amends check --format json`` and ``amends analyze`` never load them.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from . import __version__
 from .analyzer import Analyzer, get_analyzer
@@ -20,13 +22,6 @@ from .batch import analyse_rows, open_rows
 from .config import ConfigError, load_config
 from .evaluate import evaluate
 from .model import COMPONENTS, LABELS, MISTAKES, Config, Report
-from .render import (
-    breakdown_table,
-    make_console,
-    report_lines,
-    report_panel,
-    summary_table,
-)
 from .rules import RuleError, find_rule
 
 app = typer.Typer(
@@ -121,6 +116,8 @@ def check(
     if fmt is ReportFormat.json:
         typer.echo(json.dumps(report.to_dict(detail=True), ensure_ascii=False, indent=2))
         return
+    from .render import breakdown_table, make_console, report_panel
+
     console = make_console()
     console.print(report_panel(report))
     console.print()
@@ -245,6 +242,10 @@ def explain(
     rule: Annotated[str, typer.Argument(help="A rule code (M201) or name (sorry-you-feel).")],
 ) -> None:
     """Explain a rule: what it finds, why it matters, an example and what to write instead."""
+    from rich.text import Text
+
+    from .render import make_console
+
     analyzer = get_analyzer(Config())
     found = find_rule(analyzer.all_rules, rule)
     if found is None:
@@ -312,6 +313,10 @@ def eval_command(
     if fmt is ReportFormat.json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return
+    from rich.table import Table
+
+    from .render import make_console
+
     console = make_console()
     table = Table(show_header=True, header_style="bold", box=None)
     for column in ("label", "precision", "recall", "F1", "support"):
@@ -349,6 +354,10 @@ def demo(
     limit: Annotated[int, typer.Option(help="Show at most this many replies in full.")] = 6,
 ) -> None:
     """Analyse the sample replies shipped with amends: highlighted findings and a summary."""
+    from rich.text import Text
+
+    from .render import make_console, report_lines, report_panel, summary_table
+
     analyzer = get_analyzer(Config())
     console = make_console()
     reports: list[Report] = []

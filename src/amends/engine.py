@@ -9,19 +9,15 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
-from typing import Any
 
 from .document import LONG_SENTENCE, Document
-from .fastsearch import Split, with_first_chars
+from .fastsearch import with_first_chars
 from .model import Finding
-from .prefilter import Gate, Keywords, Prefilter, anchors, gate
+from .patternindex import PatternIndex, Run
+from .prefilter import Keywords
 from .rules import Echo, Rule
 
 NEGATION_WINDOW = 40  # characters before a match in which a negator still applies to it
-_NONE: list[re.Pattern[str]] = []
-_NARROWED_KEPT = 4096  # narrowed patterns kept, with their gates
-# A pattern to run over a text, with its gate (or None).
-Run = tuple[re.Pattern[str], "Gate | None"]
 
 
 class _Fields(dict[str, str]):
@@ -67,64 +63,8 @@ class Engine:
         # Rules that match the normalised text and rules that match the original (case matters
         # there) each get their own keyword pass over the text they match.
         self.keywords = keywords if keywords is not None else Keywords()
-        # A pattern with a long alternation every match goes through (a lexicon) is handed to
-        # the prefilter as one variant per alternative: the keyword pass then says which
-        # alternatives a text can use, and only those are tried (``fastsearch.Split``).
-        self._splits: list[list[Split | None]] = [
-            [None if r.on_original else Split.of(p) for p in r.compiled] for r in self.detectors
-        ]
-        self._gates = [
-            [None if r.on_original else gate(p) for p in r.compiled] for r in self.detectors
-        ]
-        groups: list[list[str | Any]] = []
-        # prefilter entry number -> (rule index, pattern index, alternative or -1 for all)
-        self._where: list[tuple[int, int, int]] = []
-        for index, r in enumerate(self.detectors):
-            entries: list[str | Any] = []
-            if not r.on_original:
-                for slot, p in enumerate(r.compiled):
-                    split = self._splits[index][slot]
-                    if split is None:
-                        entries.append(p.pattern)
-                        self._where.append((index, slot, -1))
-                    else:
-                        variants = split.variants()
-                        entries.extend(variants)
-                        self._where.extend((index, slot, i) for i in range(len(variants)))
-            groups.append(entries)
-        self.prefilter = Prefilter(groups, self.keywords)
-        # entry number -> (rule index, its run when the entry is a whole pattern, else None,
-        # pattern index, alternative)
-        self._table: list[tuple[int, Run | None, int, int]] = [
-            (
-                index,
-                (self.detectors[index].compiled[slot], self._gates[index][slot])
-                if alternative < 0
-                else None,
-                slot,
-                alternative,
-            )
-            for index, slot, alternative in self._where
-        ]
-        self._narrowed_runs: dict[tuple[int, int, tuple[int, ...]], Run] = {}
-        # A rule's exceptions are searched around each of its matches; the same keyword pass
-        # says which of them can match anywhere in the text, and only those are searched.
-        self._exception_filter = Prefilter(
-            [
-                [] if r.on_original else [p.pattern for p in r.compiled_exceptions]
-                for r in self.detectors
-            ],
-            self.keywords,
-        )
-        # Rules on the original text are few and case-sensitive: a keyword pass over the
-        # original would cost more than running their patterns, which skip ahead to the
-        # characters a match can start with.
-        self._on_original = [
-            (index, slot, _needles(r.compiled[slot]))
-            for index, r in enumerate(self.detectors)
-            if r.on_original
-            for slot in range(len(r.compiled))
-        ]
+        # what to run over a text: the woken patterns, narrowed and gated
+        self.index = PatternIndex(self.detectors, self.keywords)
         self._count_rules = [r for r in self.checks if r.check == "count"]
         self._echo_keys = {id(r.echo): EchoKeys(r.echo) for r in self.echoes if r.echo}
         # A "missing X" finding carries nothing from the text: one frozen object per rule.
@@ -150,7 +90,7 @@ class Engine:
     # -- detectors ---------------------------------------------------------------------------
     def detect(self, doc: Document) -> list[Finding]:
         found: list[Finding] = []
-        for index, runs in self._woken(doc):
+        for index, runs in self.index.woken(doc):
             rule = self.detectors[index]
             if rule.min_words or rule.max_words:
                 words = doc.word_count()
@@ -163,89 +103,6 @@ class Engine:
             for start, end in spans:
                 found.append(self._finding(rule, doc, start, end))
         return _dedupe(found)
-
-    def _exceptions(self, doc: Document) -> dict[int, list[re.Pattern[str]]]:
-        """Rule index -> the rule's exceptions that may match somewhere in the text; worked out
-        once per text, when a rule first has a match to check."""
-        found: dict[int, list[re.Pattern[str]]] = doc.remember(
-            ("exceptions", id(self)), lambda: self._woken_exceptions(doc)
-        )
-        return found
-
-    def _woken_exceptions(self, doc: Document) -> dict[int, list[re.Pattern[str]]]:
-        where = self._exception_filter
-        group_of = where.group_of
-        slot_of = where.slot_of
-        detectors = self.detectors
-        out: dict[int, list[re.Pattern[str]]] = {}
-        for n in where.woken_from(doc.wake(self.keywords)):
-            index = group_of[n]
-            pattern = detectors[index].compiled_exceptions[slot_of[n]]
-            if index in out:
-                out[index].append(pattern)
-            else:
-                out[index] = [pattern]
-        return out
-
-    def _woken(self, doc: Document) -> list[tuple[int, list[Run]]]:
-        """The rules that may match, in catalogue order, each with the patterns that may (each
-        narrowed to the alternatives that may) and their gates."""
-        table = self._table
-        grouped: list[tuple[int, list[Run]]] = []
-        runs: list[Any] = []
-        current = -1
-        narrowing = False
-        for n in self.prefilter.woken_from(doc.wake(self.keywords)):
-            index, run, slot, alternative = table[n]
-            if index != current:
-                runs = []
-                grouped.append((index, runs))
-                current = index
-            if run is not None:
-                runs.append(run)
-            elif runs and type(runs[-1]) is list and runs[-1][0] == slot:
-                runs[-1].append(alternative)  # another alternative of the same pattern
-            else:
-                runs.append([slot, alternative])
-                narrowing = True
-        if narrowing:
-            for index, runs in grouped:
-                for i, run in enumerate(runs):
-                    if type(run) is list:
-                        runs[i] = self._narrowed(index, run[0], tuple(run[1:]))
-        if self._on_original:
-            original = doc.original
-            extra = [
-                (index, [(self.detectors[index].compiled[slot], None)])
-                for index, slot, needles in self._on_original
-                if needles is None or needles.search(original) is not None
-            ]
-            if extra:
-                # one group per rule: the rules matched on the original are not in the prefilter
-                merged: dict[int, list[Run]] = dict(grouped)
-                for index, more in extra:
-                    merged.setdefault(index, []).extend(more)
-                grouped = sorted(merged.items())
-        return grouped
-
-    def _narrowed(self, index: int, slot: int, kept: tuple[int, ...]) -> Run:
-        """Pattern ``slot`` of rule ``index`` with only the alternatives ``kept``, and its gate;
-        compiled once per set of alternatives (the same few sets recur)."""
-        key = (index, slot, kept)
-        run = self._narrowed_runs.get(key)
-        if run is None:
-            split = self._splits[index][slot]
-            assert split is not None
-            if len(kept) == len(split.alternatives):
-                run = (self.detectors[index].compiled[slot], self._gates[index][slot])
-            else:
-                tree = split.narrowed_tree(kept)
-                pattern = split.compile(tree)
-                run = (pattern, gate(pattern, tree))
-            if len(self._narrowed_runs) >= _NARROWED_KEPT:
-                self._narrowed_runs.clear()
-            self._narrowed_runs[key] = run
-        return run
 
     def _spans(
         self,
@@ -277,7 +134,7 @@ class Engine:
                 if start == end:
                     continue
                 if exceptions is None:  # the first match to check: which exceptions can apply
-                    exceptions = self._exceptions(doc).get(index, _NONE)
+                    exceptions = self.index.exceptions(doc, index)
                 if self._keeps(rule, doc, start, end, exceptions):
                     spans.append((start, end))
         return spans
@@ -466,23 +323,6 @@ class Engine:
 
     def missing_checks(self, present: set[str], expected: Sequence[str]) -> list[Finding]:
         return [f for of, f in self._missing if of in expected and of not in present]
-
-
-_NEEDLES = 24  # more strings than this cost more to look for than the pattern's own search
-
-
-def _needles(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    """A search for the strings one of which every match of ``pattern`` holds (an alternation
-    of literals, which the regex engine looks for by their first characters); None when there
-    are none or too many. A string holding another one is left out: where it occurs, so does
-    the other."""
-    strings = anchors(pattern.pattern)
-    if not strings:
-        return None
-    kept = sorted(s for s in strings if not any(o != s and o in s for o in strings))
-    if len(kept) > _NEEDLES:
-        return None
-    return re.compile("|".join(re.escape(s) for s in kept))
 
 
 _ECHO_TOKEN = with_first_chars(re.compile(r"[£$€]?\d[\d,.:]*(?:am|pm|gb|kg|mb|%)?|[a-z][a-z'-]+"))

@@ -28,6 +28,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from .caches import Memo
+
 try:
     import _sre
     from re import _compiler  # type: ignore[attr-defined]
@@ -214,16 +216,24 @@ def with_first_chars(pattern: re.Pattern[str]) -> re.Pattern[str]:
 
 
 def compile_with_first_chars(source: str) -> re.Pattern[str]:
-    """``re.compile(source)``, with the first-character set where it helps; compiled once.
+    """``re.compile(source)``, with the first-character set where it helps; compiled once per
+    source and shared (rules compile their patterns when first woken, not when loaded).
 
     A pattern that does not compile raises ``re.error``, as ``re.compile`` would.
     """
+    return _COMPILED[source]
+
+
+def _compile_source(source: str) -> re.Pattern[str]:
     if FAST:
         parsed(source)  # raises re.error for a bad pattern
         hinted = _hinted(source, 0)
         if hinted is not None:
             return hinted
     return re.compile(source)
+
+
+_COMPILED: Memo[str, re.Pattern[str]] = Memo(_compile_source, 8192)
 
 
 def _hinted(source: str, flags: int) -> re.Pattern[str] | None:
@@ -394,23 +404,35 @@ class Split:
     pattern for the alternatives a text can use.
     """
 
-    __slots__ = ("_path", "alternatives", "pattern", "tree")
+    __slots__ = ("_path", "alternatives", "flags", "source", "tree")
 
-    def __init__(self, pattern: re.Pattern[str], tree: Any, path: tuple[int, ...]):
-        self.pattern = pattern
+    def __init__(self, source: str, flags: int, tree: Any, path: tuple[int, ...]):
+        self.source = source
+        self.flags = flags
         self.tree = tree
         self._path = path
         self.alternatives: list[Any] = _flat(_at(tree, path)[1][1])
 
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The whole pattern, compiled."""
+        if self.flags:
+            return with_first_chars(re.compile(self.source, self.flags))
+        return compile_with_first_chars(self.source)
+
     @classmethod
-    def of(cls, pattern: re.Pattern[str]) -> Split | None:
-        """The split of ``pattern`` at the compulsory alternation with the most alternatives
-        that open with a group, if it has ``SPLIT_ALTERNATIVES`` of them or more (and the
-        standard library's internals allow)."""
-        if not FAST or not isinstance(pattern.pattern, str):
+    def of(cls, pattern: re.Pattern[str] | str) -> Split | None:
+        """The split of ``pattern`` (compiled, or its source) at the compulsory alternation with
+        the most alternatives that open with a group, if it has ``SPLIT_ALTERNATIVES`` of them
+        or more (and the standard library's internals allow)."""
+        if isinstance(pattern, str):
+            source, flags = pattern, 0
+        else:  # a ``str`` pattern's flags hold re.UNICODE, which parsing adds anyway
+            source, flags = pattern.pattern, pattern.flags & ~re.UNICODE
+        if not FAST or not isinstance(source, str):
             return None
         try:
-            tree = parsed(pattern.pattern, pattern.flags)
+            tree = parsed(source, flags)
             if tree.state.flags & (re.IGNORECASE | re.LOCALE | re.DEBUG) or refers_to_groups(tree):
                 return None
             best: tuple[int, tuple[int, ...]] | None = None
@@ -422,7 +444,7 @@ class Split:
                     best = (slow, path)
         except Exception:  # an unexpected layout: leave the pattern whole
             return None
-        return None if best is None else cls(pattern, tree, best[1])
+        return None if best is None else cls(source, flags, tree, best[1])
 
     def variants(self) -> list[Any]:
         """The parsed pattern narrowed to each alternative in turn, in order."""
@@ -437,7 +459,7 @@ class Split:
 
     def compile(self, tree: Any) -> re.Pattern[str]:
         """A narrowed parse tree compiled as the whole pattern is, keeping its source text."""
-        return _hinted_tree(tree, self.pattern.pattern, tree.state.flags)
+        return _hinted_tree(tree, self.source, tree.state.flags)
 
     def narrowed_tree(self, kept: tuple[int, ...]) -> Any:
         """The parse tree of ``narrowed(kept)``."""
