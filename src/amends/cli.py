@@ -93,8 +93,17 @@ def check(
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
     config: ConfigOpt = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain", help="Also show which phrase or pattern of its rule each finding matched."
+        ),
+    ] = False,
 ) -> None:
-    """Check one reply: highlighted findings, what to write instead, the score and its breakdown."""
+    """Check one reply: highlighted findings, what to write instead, the score and its breakdown.
+
+    With --format json each finding carries the phrase or pattern it matched ("pattern").
+    """
     if text == "-":
         # Read bytes: the text layer of stdin may smuggle undecodable bytes in as surrogates,
         # which silently break matching and then leak into the JSON output.
@@ -116,10 +125,13 @@ def check(
     if fmt is ReportFormat.json:
         typer.echo(json.dumps(report.to_dict(detail=True), ensure_ascii=False, indent=2))
         return
-    from .render import breakdown_table, make_console, report_panel
+    from .render import breakdown_table, make_console, patterns_table, report_panel
 
     console = make_console()
     console.print(report_panel(report))
+    if explain:
+        console.print()
+        console.print(patterns_table(report))
     console.print()
     console.print(breakdown_table(report))
 
@@ -279,6 +291,20 @@ def explain(
         )
         for s in found.suggest:
             console.print(s)
+    if found.written:
+        console.print()
+        console.print(Text("How it matches", style="bold"))
+        console.print(
+            "any of these (lexicons such as {sorry} are lists in data/lexicons/), as long as no "
+            "exception matches the same words:"
+        )
+        # one line each, unwrapped, so a pattern can be copied as it stands in the rule file
+        for written in found.written:
+            console.print(Text(f"  {written}"), soft_wrap=True)
+        if found.exceptions:
+            console.print("exceptions:")
+            for written in found.exceptions:
+                console.print(Text(f"  {written}"), soft_wrap=True)
 
 
 @app.command(name="eval")

@@ -100,8 +100,8 @@ class Engine:
                 spans = self._original_spans(rule, doc, runs)
             else:
                 spans = self._spans(rule, doc, runs, None, index)
-            for start, end in spans:
-                found.append(self._finding(rule, doc, start, end))
+            for start, end, written in spans:
+                found.append(self._finding(rule, doc, start, end, written))
         return _dedupe(found)
 
     def _spans(
@@ -111,8 +111,9 @@ class Engine:
         runs: Sequence[Run],
         exceptions: Sequence[re.Pattern[str]] | None = None,
         index: int = -1,
-    ) -> list[tuple[int, int]]:
-        """Spans of the patterns ``runs`` (each with its gate) kept by the rule's conditions;
+    ) -> list[tuple[int, int, str]]:
+        """Spans of the patterns ``runs`` (each with its gate) kept by the rule's conditions,
+        each with the pattern that found it as the rule writes it;
         ``exceptions``, when given, are those of the rule's exceptions that can match in the
         text (the others cannot overlap a match). Without them, given the rule's ``index``,
         the keyword pass says which can; otherwise all are tried."""
@@ -121,8 +122,8 @@ class Engine:
         if exceptions is None and index < 0:
             exceptions = rule.compiled_exceptions
         text = doc.text
-        spans: list[tuple[int, int]] = []
-        for pattern, gate_ in runs:
+        spans: list[tuple[int, int, str]] = []
+        for pattern, gate_, written in runs:
             pos = 0
             if gate_ is not None:
                 pos = gate_.start(text)
@@ -136,18 +137,18 @@ class Engine:
                 if exceptions is None:  # the first match to check: which exceptions can apply
                     exceptions = self.index.exceptions(doc, index)
                 if self._keeps(rule, doc, start, end, exceptions):
-                    spans.append((start, end))
+                    spans.append((start, end, written))
         return spans
 
     def _original_spans(
         self, rule: Rule, doc: Document, runs: Sequence[Run]
-    ) -> list[tuple[int, int]]:
+    ) -> list[tuple[int, int, str]]:
         spans = []
-        for pattern, _gate in runs:
+        for pattern, _gate, written in runs:
             for m in pattern.finditer(doc.original):
                 if any(x.search(m.group()) for x in rule.compiled_exceptions):
                     continue
-                spans.append(m.span())
+                spans.append((m.start(), m.end(), written))
         return spans
 
     def _keeps(
@@ -221,7 +222,9 @@ class Engine:
         return True
 
     @staticmethod
-    def _finding(rule: Rule, doc: Document, start: int, end: int) -> Finding:
+    def _finding(
+        rule: Rule, doc: Document, start: int, end: int, written: str | None = None
+    ) -> Finding:
         if rule.on_original:
             ostart, oend, match = start, end, doc.original[start:end]
         else:
@@ -240,6 +243,7 @@ class Engine:
             tuple([render(s, match) for s in rule.suggest]),
             rule.why,
             rule.confidence,
+            written,
         )
 
     # -- echoes ------------------------------------------------------------------------------

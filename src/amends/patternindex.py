@@ -24,8 +24,8 @@ from .fastsearch import Split, compile_with_first_chars
 from .prefilter import Gate, Keywords, Prefilter, anchors, gate, pattern_facts
 from .rules import Rule
 
-# A pattern to run over a text, with its gate (or None).
-Run = tuple[re.Pattern[str], "Gate | None"]
+# A pattern to run over a text, with its gate (or None) and the pattern as the rule writes it.
+Run = tuple[re.Pattern[str], "Gate | None", str]
 _PENDING: Any = object()  # in the table: a whole pattern's run, not compiled yet
 _NARROWED_KEPT = 4096  # narrowed patterns kept, with their gates
 _NONE: list[re.Pattern[str]] = []
@@ -108,7 +108,16 @@ class PatternIndex:
         if self._on_original:
             original = doc.original
             extra = [
-                (index, [(self.detectors[index].compiled[slot], None)])
+                (
+                    index,
+                    [
+                        (
+                            self.detectors[index].compiled[slot],
+                            None,
+                            self.detectors[index].written[slot],
+                        )
+                    ],
+                )
                 for index, slot, needles in self._on_original
                 if needles is None or needles.search(original) is not None
             ]
@@ -146,8 +155,9 @@ class PatternIndex:
     def _whole(self, key: tuple[int, int]) -> Run:
         """Pattern ``slot`` of rule ``index``, compiled, with its gate."""
         index, slot = key
-        pattern = compile_with_first_chars(self.detectors[index].sources[slot])
-        return pattern, gate(pattern)
+        rule = self.detectors[index]
+        pattern = compile_with_first_chars(rule.sources[slot])
+        return pattern, gate(pattern), rule.written[slot]
 
     def _split(self, key: tuple[int, int]) -> Split:
         index, slot = key
@@ -164,7 +174,7 @@ class PatternIndex:
             return self._wholes[index, slot]
         tree = split.narrowed_tree(kept)
         pattern = split.compile(tree)
-        return pattern, gate(pattern, tree)
+        return pattern, gate(pattern, tree), self.detectors[index].written[slot]
 
 
 _NEEDLES = 24  # more strings than this cost more to look for than the pattern's own search

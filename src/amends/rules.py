@@ -126,7 +126,9 @@ class Rule:
     examples_fail: tuple[Example, ...] = ()
     examples_pass: tuple[Example, ...] = ()
     # The patterns above with their lexicons expanded: what is compiled, when first needed.
+    # ``written[i]`` is ``sources[i]`` as the rule file writes it, reported with a finding.
     sources: tuple[str, ...] = field(default=(), repr=False)
+    written: tuple[str, ...] = field(default=(), repr=False)
     exception_sources: tuple[str, ...] = field(default=(), repr=False)
     requires_sources: tuple[str, ...] = field(default=(), repr=False)
     excludes_sources: tuple[str, ...] = field(default=(), repr=False)
@@ -394,6 +396,7 @@ def build_rule(raw: Mapping[str, Any], where: str, lexicons: Lexicons) -> Rule:
         examples_fail=fail,
         examples_pass=passing,
         sources=checked_sources(patterns, where, lexicons),
+        written=patterns,
         exception_sources=checked_sources(exceptions, where, lexicons),
         requires_sources=checked_sources(requires, where, lexicons),
         excludes_sources=checked_sources(excludes, where, lexicons),
