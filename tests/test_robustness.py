@@ -245,11 +245,12 @@ def test_prefilter_gates_and_narrowing_change_no_span(text):
     """Running only the woken patterns, narrowed and gated, finds what running all finds."""
     engine = ANALYZER.engine
     doc = ANALYZER.normalise(text)
-    woken = dict(engine._woken(doc))
+    woken = dict(engine.index.woken(doc))
     for index, rule in enumerate(engine.detectors):
         if rule.on_original:
             continue
-        everything = engine._spans(rule, doc, [(p, None) for p in rule.compiled])
+        whole = [(p, None, w) for p, w in zip(rule.compiled, rule.written, strict=True)]
+        everything = engine._spans(rule, doc, whole)
         assert engine._spans(rule, doc, woken.get(index, [])) == everything, (rule.code, text)
 
 
@@ -258,9 +259,9 @@ def test_narrowed_patterns_find_what_the_whole_pattern_finds_on_the_examples():
     narrowed = 0
     for example in EXAMPLES:
         doc = ANALYZER.normalise(example)
-        for index, runs in engine._woken(doc):
+        for index, runs in engine.index.woken(doc):
             rule = engine.detectors[index]
-            for pattern, _gate in runs:
+            for pattern, _gate, _written in runs:
                 if pattern not in rule.compiled:
                     narrowed += 1
                     whole = next(p for p in rule.compiled if p.pattern == pattern.pattern)

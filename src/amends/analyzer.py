@@ -14,7 +14,7 @@ from .engine import Engine, _dedupe
 from .fastsearch import with_first_chars
 from .learned import LearnedModel, load_model
 from .model import COMPONENTS, LABELS, Config, Finding, Report, Situation
-from .prefilter import Keywords
+from .prefilter import Keywords, save_pattern_facts
 from .rules import Lexicons, Rule, load_lexicons, load_rules, select_rules, unknown_selectors
 from .score import Weights, load_weights
 from .situation import SituationModel, load_situation
@@ -68,6 +68,8 @@ class Analyzer:
         # some detector can find, in order: both worked out once per combination
         self._labels: dict[frozenset[str], tuple[str, ...]] = {}
         self._missable: dict[tuple[str, ...], tuple[str, ...]] = {}
+        # what loading worked out about new patterns, kept for the next process's start-up
+        save_pattern_facts()
 
     def analyze(self, text: str, customer: str | None = None) -> Report:
         if not isinstance(text, str):

@@ -1,4 +1,8 @@
-"""The ``amends`` command line: a thin layer over the library."""
+"""The ``amends`` command line: a thin layer over the library.
+
+``rich`` and the modules that render with it are imported by the commands that print with them:
+``amends check --format json`` and ``amends analyze`` never load them.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from . import __version__
 from .analyzer import Analyzer, get_analyzer
@@ -20,13 +22,6 @@ from .batch import Columns, NotText, analyse_rows, check_encoding, open_rows
 from .config import ConfigError, load_config
 from .evaluate import evaluate
 from .model import COMPONENTS, LABELS, MISTAKES, Config, Report
-from .render import (
-    breakdown_table,
-    make_console,
-    report_lines,
-    report_panel,
-    summary_table,
-)
 from .rules import RuleError, find_rule
 
 app = typer.Typer(
@@ -119,8 +114,17 @@ def check(
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
     config: ConfigOpt = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain", help="Also show which phrase or pattern of its rule each finding matched."
+        ),
+    ] = False,
 ) -> None:
-    """Check one reply: highlighted findings, what to write instead, the score and its breakdown."""
+    """Check one reply: highlighted findings, what to write instead, the score and its breakdown.
+
+    With --format json each finding carries the phrase or pattern it matched ("pattern").
+    """
     if text == "-":
         # Read bytes: the text layer of stdin may smuggle undecodable bytes in as surrogates,
         # which silently break matching and then leak into the JSON output.
@@ -142,8 +146,13 @@ def check(
     if fmt is ReportFormat.json:
         typer.echo(json.dumps(report.to_dict(detail=True), ensure_ascii=False, indent=2))
         return
+    from .render import breakdown_table, make_console, patterns_table, report_panel
+
     console = make_console()
     console.print(report_panel(report))
+    if explain:
+        console.print()
+        console.print(patterns_table(report))
     console.print()
     console.print(breakdown_table(report))
 
@@ -323,6 +332,10 @@ def explain(
     rule: Annotated[str, typer.Argument(help="A rule code (M201) or name (sorry-you-feel).")],
 ) -> None:
     """Explain a rule: what it finds, why it matters, an example and what to write instead."""
+    from rich.text import Text
+
+    from .render import make_console
+
     analyzer = get_analyzer(Config())
     found = find_rule(analyzer.all_rules, rule)
     if found is None:
@@ -356,6 +369,20 @@ def explain(
         )
         for s in found.suggest:
             console.print(s)
+    if found.written:
+        console.print()
+        console.print(Text("How it matches", style="bold"))
+        console.print(
+            "any of these (lexicons such as {sorry} are lists in data/lexicons/), as long as no "
+            "exception matches the same words:"
+        )
+        # one line each, unwrapped, so a pattern can be copied as it stands in the rule file
+        for written in found.written:
+            console.print(Text(f"  {written}"), soft_wrap=True)
+        if found.exceptions:
+            console.print("exceptions:")
+            for written in found.exceptions:
+                console.print(Text(f"  {written}"), soft_wrap=True)
 
 
 @app.command(name="eval")
@@ -390,6 +417,10 @@ def eval_command(
     if fmt is ReportFormat.json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return
+    from rich.table import Table
+
+    from .render import make_console
+
     console = make_console()
     table = Table(show_header=True, header_style="bold", box=None)
     for column in ("label", "precision", "recall", "F1", "support"):
@@ -427,6 +458,10 @@ def demo(
     limit: Annotated[int, typer.Option(help="Show at most this many replies in full.")] = 6,
 ) -> None:
     """Analyse the sample replies shipped with amends: highlighted findings and a summary."""
+    from rich.text import Text
+
+    from .render import make_console, report_lines, report_panel, summary_table
+
     analyzer = get_analyzer(Config())
     console = make_console()
     reports: list[Report] = []

@@ -1,6 +1,9 @@
 """The agent's commands: ``advise`` (the posture for a case), ``fix`` (coach a draft) and
 ``compose`` (write a reply from an incident). A thin layer over the library, registered on the
 main app by ``register``.
+
+The library modules behind them, and ``rich``, are imported when a command runs: registering
+the commands costs the other commands (``check``, ``analyze``) nothing.
 """
 
 from __future__ import annotations
@@ -9,18 +12,17 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
 
-from .advise import Advice, Case, CaseError, advise
-from .analyzer import get_analyzer
-from .coach import Coaching, coach
-from .compose import ComposeError, Draft, IncidentError, compose, compose_data, parse_incident
-from .llm import ChatClient, LLMConfig, LLMError, LLMRejected, llm_compose, llm_fix
 from .model import Config
-from .render import make_console, report_panel
+
+if TYPE_CHECKING:
+    from .advise import Advice
+    from .coach import Coaching
+    from .compose import Draft
+    from .llm import ChatClient, LLMRejected
 
 
 class Format(StrEnum):
@@ -75,6 +77,8 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _client(url: str | None, model: str | None) -> ChatClient | None:
+    from .llm import ChatClient, LLMConfig, LLMError
+
     try:
         config = LLMConfig.from_env(url, model)
     except LLMError as exc:
@@ -122,6 +126,8 @@ def advise_command(
     fmt: FormatOpt = Format.text,
 ) -> None:
     """Advise on a case: the posture, why, what the reply must contain and avoid, compensation."""
+    from .advise import Case, CaseError, advise
+
     if customer == "-":
         customer = sys.stdin.read()
     try:
@@ -145,6 +151,10 @@ def advise_command(
 
 
 def _print_advice(advice: Advice) -> None:
+    from rich.text import Text
+
+    from .render import make_console
+
     console = make_console()
     console.print(Text.assemble(("posture: ", "dim"), (advice.posture, "bold")))
     console.print(advice.summary)
@@ -191,6 +201,10 @@ def fix_command(
     repair: RepairOpt = True,
 ) -> None:
     """Fix a draft: an edit for each mistake, and an improved reply with none left."""
+    from .analyzer import get_analyzer
+    from .coach import coach
+    from .llm import LLMError, LLMRejected, llm_fix
+
     if text == "-":
         text = sys.stdin.read()
     if not text.strip():
@@ -225,6 +239,10 @@ def _coaching_json(coaching: Coaching) -> dict[str, Any]:
 
 
 def _print_coaching(coaching: Coaching) -> None:
+    from rich.text import Text
+
+    from .render import make_console, report_panel
+
     console = make_console()
     original = coaching.original.text
     console.print(Text(f"edits ({len(coaching.edits)})", style="bold"))
@@ -261,6 +279,9 @@ def compose_command(
     repair: RepairOpt = True,
 ) -> None:
     """Compose a reply from an incident (problem, cause, steps, follow_up...) for a channel."""
+    from .compose import ComposeError, IncidentError, compose, compose_data, parse_incident
+    from .llm import LLMError, LLMRejected, llm_compose
+
     if incident == "-":
         raw, where = sys.stdin.read(), "stdin"
     else:
@@ -308,6 +329,10 @@ def compose_command(
 
 
 def _print_draft(draft: Draft) -> None:
+    from rich.text import Text
+
+    from .render import make_console
+
     console = make_console()
     console.print(draft.text)
     console.print()

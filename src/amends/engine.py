@@ -9,19 +9,15 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
-from typing import Any
 
 from .document import LONG_SENTENCE, Document
-from .fastsearch import Split, with_first_chars
+from .fastsearch import with_first_chars
 from .model import Finding
-from .prefilter import Gate, Keywords, Prefilter, anchors, gate
+from .patternindex import PatternIndex, Run
+from .prefilter import Keywords
 from .rules import Echo, Rule
 
 NEGATION_WINDOW = 40  # characters before a match in which a negator still applies to it
-_NONE: list[re.Pattern[str]] = []
-_NARROWED_KEPT = 4096  # narrowed patterns kept, with their gates
-# A pattern to run over a text, with its gate (or None).
-Run = tuple[re.Pattern[str], "Gate | None"]
 
 
 class _Fields(dict[str, str]):
@@ -67,64 +63,8 @@ class Engine:
         # Rules that match the normalised text and rules that match the original (case matters
         # there) each get their own keyword pass over the text they match.
         self.keywords = keywords if keywords is not None else Keywords()
-        # A pattern with a long alternation every match goes through (a lexicon) is handed to
-        # the prefilter as one variant per alternative: the keyword pass then says which
-        # alternatives a text can use, and only those are tried (``fastsearch.Split``).
-        self._splits: list[list[Split | None]] = [
-            [None if r.on_original else Split.of(p) for p in r.compiled] for r in self.detectors
-        ]
-        self._gates = [
-            [None if r.on_original else gate(p) for p in r.compiled] for r in self.detectors
-        ]
-        groups: list[list[str | Any]] = []
-        # prefilter entry number -> (rule index, pattern index, alternative or -1 for all)
-        self._where: list[tuple[int, int, int]] = []
-        for index, r in enumerate(self.detectors):
-            entries: list[str | Any] = []
-            if not r.on_original:
-                for slot, p in enumerate(r.compiled):
-                    split = self._splits[index][slot]
-                    if split is None:
-                        entries.append(p.pattern)
-                        self._where.append((index, slot, -1))
-                    else:
-                        variants = split.variants()
-                        entries.extend(variants)
-                        self._where.extend((index, slot, i) for i in range(len(variants)))
-            groups.append(entries)
-        self.prefilter = Prefilter(groups, self.keywords)
-        # entry number -> (rule index, its run when the entry is a whole pattern, else None,
-        # pattern index, alternative)
-        self._table: list[tuple[int, Run | None, int, int]] = [
-            (
-                index,
-                (self.detectors[index].compiled[slot], self._gates[index][slot])
-                if alternative < 0
-                else None,
-                slot,
-                alternative,
-            )
-            for index, slot, alternative in self._where
-        ]
-        self._narrowed_runs: dict[tuple[int, int, tuple[int, ...]], Run] = {}
-        # A rule's exceptions are searched around each of its matches; the same keyword pass
-        # says which of them can match anywhere in the text, and only those are searched.
-        self._exception_filter = Prefilter(
-            [
-                [] if r.on_original else [p.pattern for p in r.compiled_exceptions]
-                for r in self.detectors
-            ],
-            self.keywords,
-        )
-        # Rules on the original text are few and case-sensitive: a keyword pass over the
-        # original would cost more than running their patterns, which skip ahead to the
-        # characters a match can start with.
-        self._on_original = [
-            (index, slot, _needles(r.compiled[slot]))
-            for index, r in enumerate(self.detectors)
-            if r.on_original
-            for slot in range(len(r.compiled))
-        ]
+        # what to run over a text: the woken patterns, narrowed and gated
+        self.index = PatternIndex(self.detectors, self.keywords)
         self._count_rules = [r for r in self.checks if r.check == "count"]
         self._echo_keys = {id(r.echo): EchoKeys(r.echo) for r in self.echoes if r.echo}
         # A "missing X" finding carries nothing from the text: one frozen object per rule.
@@ -150,7 +90,7 @@ class Engine:
     # -- detectors ---------------------------------------------------------------------------
     def detect(self, doc: Document) -> list[Finding]:
         found: list[Finding] = []
-        for index, runs in self._woken(doc):
+        for index, runs in self.index.woken(doc):
             rule = self.detectors[index]
             if rule.min_words or rule.max_words:
                 words = doc.word_count()
@@ -160,92 +100,9 @@ class Engine:
                 spans = self._original_spans(rule, doc, runs)
             else:
                 spans = self._spans(rule, doc, runs, None, index)
-            for start, end in spans:
-                found.append(self._finding(rule, doc, start, end))
+            for start, end, written in spans:
+                found.append(self._finding(rule, doc, start, end, written))
         return _dedupe(found)
-
-    def _exceptions(self, doc: Document) -> dict[int, list[re.Pattern[str]]]:
-        """Rule index -> the rule's exceptions that may match somewhere in the text; worked out
-        once per text, when a rule first has a match to check."""
-        found: dict[int, list[re.Pattern[str]]] = doc.remember(
-            ("exceptions", id(self)), lambda: self._woken_exceptions(doc)
-        )
-        return found
-
-    def _woken_exceptions(self, doc: Document) -> dict[int, list[re.Pattern[str]]]:
-        where = self._exception_filter
-        group_of = where.group_of
-        slot_of = where.slot_of
-        detectors = self.detectors
-        out: dict[int, list[re.Pattern[str]]] = {}
-        for n in where.woken_from(doc.wake(self.keywords)):
-            index = group_of[n]
-            pattern = detectors[index].compiled_exceptions[slot_of[n]]
-            if index in out:
-                out[index].append(pattern)
-            else:
-                out[index] = [pattern]
-        return out
-
-    def _woken(self, doc: Document) -> list[tuple[int, list[Run]]]:
-        """The rules that may match, in catalogue order, each with the patterns that may (each
-        narrowed to the alternatives that may) and their gates."""
-        table = self._table
-        grouped: list[tuple[int, list[Run]]] = []
-        runs: list[Any] = []
-        current = -1
-        narrowing = False
-        for n in self.prefilter.woken_from(doc.wake(self.keywords)):
-            index, run, slot, alternative = table[n]
-            if index != current:
-                runs = []
-                grouped.append((index, runs))
-                current = index
-            if run is not None:
-                runs.append(run)
-            elif runs and type(runs[-1]) is list and runs[-1][0] == slot:
-                runs[-1].append(alternative)  # another alternative of the same pattern
-            else:
-                runs.append([slot, alternative])
-                narrowing = True
-        if narrowing:
-            for index, runs in grouped:
-                for i, run in enumerate(runs):
-                    if type(run) is list:
-                        runs[i] = self._narrowed(index, run[0], tuple(run[1:]))
-        if self._on_original:
-            original = doc.original
-            extra = [
-                (index, [(self.detectors[index].compiled[slot], None)])
-                for index, slot, needles in self._on_original
-                if needles is None or needles.search(original) is not None
-            ]
-            if extra:
-                # one group per rule: the rules matched on the original are not in the prefilter
-                merged: dict[int, list[Run]] = dict(grouped)
-                for index, more in extra:
-                    merged.setdefault(index, []).extend(more)
-                grouped = sorted(merged.items())
-        return grouped
-
-    def _narrowed(self, index: int, slot: int, kept: tuple[int, ...]) -> Run:
-        """Pattern ``slot`` of rule ``index`` with only the alternatives ``kept``, and its gate;
-        compiled once per set of alternatives (the same few sets recur)."""
-        key = (index, slot, kept)
-        run = self._narrowed_runs.get(key)
-        if run is None:
-            split = self._splits[index][slot]
-            assert split is not None
-            if len(kept) == len(split.alternatives):
-                run = (self.detectors[index].compiled[slot], self._gates[index][slot])
-            else:
-                tree = split.narrowed_tree(kept)
-                pattern = split.compile(tree)
-                run = (pattern, gate(pattern, tree))
-            if len(self._narrowed_runs) >= _NARROWED_KEPT:
-                self._narrowed_runs.clear()
-            self._narrowed_runs[key] = run
-        return run
 
     def _spans(
         self,
@@ -254,8 +111,9 @@ class Engine:
         runs: Sequence[Run],
         exceptions: Sequence[re.Pattern[str]] | None = None,
         index: int = -1,
-    ) -> list[tuple[int, int]]:
-        """Spans of the patterns ``runs`` (each with its gate) kept by the rule's conditions;
+    ) -> list[tuple[int, int, str]]:
+        """Spans of the patterns ``runs`` (each with its gate) kept by the rule's conditions,
+        each with the pattern that found it as the rule writes it;
         ``exceptions``, when given, are those of the rule's exceptions that can match in the
         text (the others cannot overlap a match). Without them, given the rule's ``index``,
         the keyword pass says which can; otherwise all are tried."""
@@ -264,8 +122,8 @@ class Engine:
         if exceptions is None and index < 0:
             exceptions = rule.compiled_exceptions
         text = doc.text
-        spans: list[tuple[int, int]] = []
-        for pattern, gate_ in runs:
+        spans: list[tuple[int, int, str]] = []
+        for pattern, gate_, written in runs:
             pos = 0
             if gate_ is not None:
                 pos = gate_.start(text)
@@ -277,20 +135,20 @@ class Engine:
                 if start == end:
                     continue
                 if exceptions is None:  # the first match to check: which exceptions can apply
-                    exceptions = self._exceptions(doc).get(index, _NONE)
+                    exceptions = self.index.exceptions(doc, index)
                 if self._keeps(rule, doc, start, end, exceptions):
-                    spans.append((start, end))
+                    spans.append((start, end, written))
         return spans
 
     def _original_spans(
         self, rule: Rule, doc: Document, runs: Sequence[Run]
-    ) -> list[tuple[int, int]]:
+    ) -> list[tuple[int, int, str]]:
         spans = []
-        for pattern, _gate in runs:
+        for pattern, _gate, written in runs:
             for m in pattern.finditer(doc.original):
                 if any(x.search(m.group()) for x in rule.compiled_exceptions):
                     continue
-                spans.append(m.span())
+                spans.append((m.start(), m.end(), written))
         return spans
 
     def _keeps(
@@ -364,7 +222,9 @@ class Engine:
         return True
 
     @staticmethod
-    def _finding(rule: Rule, doc: Document, start: int, end: int) -> Finding:
+    def _finding(
+        rule: Rule, doc: Document, start: int, end: int, written: str | None = None
+    ) -> Finding:
         if rule.on_original:
             ostart, oend, match = start, end, doc.original[start:end]
         else:
@@ -383,6 +243,7 @@ class Engine:
             tuple([render(s, match) for s in rule.suggest]),
             rule.why,
             rule.confidence,
+            written,
         )
 
     # -- echoes ------------------------------------------------------------------------------
@@ -470,23 +331,6 @@ class Engine:
 
     def missing_checks(self, present: set[str], expected: Sequence[str]) -> list[Finding]:
         return [f for of, f in self._missing if of in expected and of not in present]
-
-
-_NEEDLES = 24  # more strings than this cost more to look for than the pattern's own search
-
-
-def _needles(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    """A search for the strings one of which every match of ``pattern`` holds (an alternation
-    of literals, which the regex engine looks for by their first characters); None when there
-    are none or too many. A string holding another one is left out: where it occurs, so does
-    the other."""
-    strings = anchors(pattern.pattern)
-    if not strings:
-        return None
-    kept = sorted(s for s in strings if not any(o != s and o in s for o in strings))
-    if len(kept) > _NEEDLES:
-        return None
-    return re.compile("|".join(re.escape(s) for s in kept))
 
 
 _ECHO_TOKEN = with_first_chars(re.compile(r"[£$€]?\d[\d,.:]*(?:am|pm|gb|kg|mb|%)?|[a-z][a-z'-]+"))

@@ -9,29 +9,143 @@ it writes for a pattern like ``[wi]...``; the search then jumps between those ch
 runs the unchanged pattern there. Matches are the same: the set is derived from the parsed
 pattern and holds every character a match can start with.
 
-This uses the standard library's private regex compiler, as ``prefilter`` uses its parser; on a
-Python whose internals differ, patterns are compiled the ordinary way.
+This uses the standard library's private regex parser and compiler (``re._parser``,
+``re._compiler``, ``re._constants``, ``_sre``), as ``prefilter`` does for trigger words and
+gates. They are checked when this module is imported: the names and opcodes used must be there,
+a parsed pattern must have the shape the walkers expect, and a probe must compile known patterns
+with their hints, narrowed and not, and find exactly what ``re`` finds. When any of that fails,
+or when the environment sets ``AMENDS_PLAIN_RE=1``, ``FAST`` is False and everything falls back
+to plain ``re``: patterns are compiled with ``re.compile``, no trigger words are derived (every
+pattern runs on every text), nothing is narrowed or gated, and the nested-repeat check on rule
+patterns is skipped. The results are the same, only slower (``tests/test_plain_re.py``).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
+
+from .caches import Memo
 
 try:
     import _sre
     from re import _compiler  # type: ignore[attr-defined]
     from re import _constants as _c  # type: ignore[attr-defined]
     from re import _parser as _p  # type: ignore[attr-defined]
-
-    _AVAILABLE = all(
-        hasattr(_compiler, name)
-        for name in ("_compile", "_compile_charset", "_optimize_charset", "MAXCODE")
-    )
 except ImportError:  # pragma: no cover - other layouts
-    _AVAILABLE = False
+    _sre = _compiler = _c = _p = None  # type: ignore[assignment]
+
+# What the fast path reads of the internals; ``layout_is_known`` checks each is there.
+_COMPILER_NAMES = (
+    "MAXCODE",
+    "_code",
+    "_compile",
+    "_compile_charset",
+    "_get_charset_prefix",
+    "_get_literal_prefix",
+    "_optimize_charset",
+    "compile",
+)
+_PARSER_NAMES = ("SubPattern", "State", "parse")
+_OPCODES = (
+    "ANY",
+    "ASSERT",
+    "ASSERT_NOT",
+    "AT",
+    "AT_BEGINNING",
+    "AT_BEGINNING_STRING",
+    "AT_BOUNDARY",
+    "BRANCH",
+    "CATEGORY",
+    "CATEGORY_SPACE",
+    "GROUPREF",
+    "GROUPREF_EXISTS",
+    "IN",
+    "INFO",
+    "LITERAL",
+    "MAGIC",
+    "MAXREPEAT",
+    "MAX_REPEAT",
+    "MIN_REPEAT",
+    "NEGATE",
+    "NOT_LITERAL",
+    "RANGE",
+    "SRE_INFO_CHARSET",
+    "SUBPATTERN",
+    "SUCCESS",
+)
+
+
+def layout_is_known(sre: Any, compiler: Any, constants: Any, parser: Any) -> bool:
+    """Whether the regex internals given are laid out as this module and ``prefilter`` expect:
+    the functions and opcodes they use exist, the compiler speaks the engine's bytecode version,
+    and a parsed pattern has the node shapes the walkers read."""
+    try:
+        if not all(hasattr(compiler, name) for name in _COMPILER_NAMES):
+            return False
+        if not all(hasattr(parser, name) for name in _PARSER_NAMES):
+            return False
+        if not all(hasattr(constants, name) for name in _OPCODES):
+            return False
+        if not callable(getattr(sre, "compile", None)) or sre.MAGIC != constants.MAGIC:
+            return False
+        c = constants
+        tree = list(parser.parse(r"(?:a|bc)(?P<x>[d-f\s]+?)(?<!g)\b\1"))
+        expected = [
+            (c.BRANCH, (None, [[(c.LITERAL, 97)], [(c.LITERAL, 98), (c.LITERAL, 99)]])),
+            (
+                c.SUBPATTERN,
+                (
+                    1,
+                    0,
+                    0,
+                    [
+                        (
+                            c.MIN_REPEAT,
+                            (
+                                1,
+                                c.MAXREPEAT,
+                                [(c.IN, [(c.RANGE, (100, 102)), (c.CATEGORY, c.CATEGORY_SPACE)])],
+                            ),
+                        )
+                    ],
+                ),
+            ),
+            (c.ASSERT_NOT, (-1, [(c.LITERAL, 103)])),
+            (c.AT, c.AT_BOUNDARY),
+            (c.GROUPREF, 1),
+        ]
+        return _same_tree(tree, expected)
+    except Exception:  # anything unexpected: the internals are not what we know
+        return False
+
+
+def _same_tree(found: Any, expected: Any) -> bool:
+    """Whether a parse tree (lists and tuples of opcodes and values) is ``expected``."""
+    if isinstance(expected, list):
+        found = list(found)
+        return len(found) == len(expected) and all(
+            _same_tree(f, e) for f, e in zip(found, expected, strict=True)
+        )
+    if isinstance(expected, tuple):
+        return (
+            isinstance(found, tuple)
+            and len(found) == len(expected)
+            and all(_same_tree(f, e) for f, e in zip(found, expected, strict=True))
+        )
+    return type(found) is type(expected) and found == expected
+
+
+def _forced_plain() -> bool:
+    return os.environ.get("AMENDS_PLAIN_RE", "").strip().lower() not in ("", "0", "false", "no")
+
+
+_LAYOUT = layout_is_known(_sre, _compiler, _c, _p)
+# Whether the fast path is on: provisional until the probe at the end of the module has run.
+FAST = _LAYOUT and not _forced_plain()
 
 CharSet = list[tuple[object, object]]
 
@@ -85,8 +199,8 @@ def parsed(pattern: str, flags: int = 0) -> Any:
     return _p.parse(pattern, flags)
 
 
-_STATE = _p.State() if _AVAILABLE else None
-_ANCHORED = [[(_c.AT, _c.AT_BEGINNING)], [(_c.AT, _c.AT_BEGINNING_STRING)]] if _AVAILABLE else []
+_STATE = _p.State() if _LAYOUT else None
+_ANCHORED = [[(_c.AT, _c.AT_BEGINNING)], [(_c.AT, _c.AT_BEGINNING_STRING)]] if _LAYOUT else []
 
 
 def _has_own_hint(tree: object, flags: int) -> bool:
@@ -96,22 +210,30 @@ def _has_own_hint(tree: object, flags: int) -> bool:
 
 def with_first_chars(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """``pattern``, recompiled with its first-character set when the engine cannot see it."""
-    if not _AVAILABLE or not isinstance(pattern.pattern, str):
+    if not FAST or not isinstance(pattern.pattern, str):
         return pattern
     return _hinted(pattern.pattern, pattern.flags) or pattern
 
 
 def compile_with_first_chars(source: str) -> re.Pattern[str]:
-    """``re.compile(source)``, with the first-character set where it helps; compiled once.
+    """``re.compile(source)``, with the first-character set where it helps; compiled once per
+    source and shared (rules compile their patterns when first woken, not when loaded).
 
     A pattern that does not compile raises ``re.error``, as ``re.compile`` would.
     """
-    if _AVAILABLE:
+    return _COMPILED[source]
+
+
+def _compile_source(source: str) -> re.Pattern[str]:
+    if FAST:
         parsed(source)  # raises re.error for a bad pattern
         hinted = _hinted(source, 0)
         if hinted is not None:
             return hinted
     return re.compile(source)
+
+
+_COMPILED: Memo[str, re.Pattern[str]] = Memo(_compile_source, 8192)
 
 
 def _hinted(source: str, flags: int) -> re.Pattern[str] | None:
@@ -209,7 +331,7 @@ def reach(pattern: re.Pattern[str]) -> int | None:
     same whatever comes after the span: ``Document`` uses it to answer questions about long
     sentences from one scan instead of one scan per question.
     """
-    if not _AVAILABLE:
+    if not FAST:
         return None
     try:
         extent = _extent(list(parsed(pattern.pattern, pattern.flags)))
@@ -266,7 +388,7 @@ def _extent(items: Sequence[tuple[object, object]]) -> tuple[int, int] | None:
 
 # -- narrowing a long alternation to the alternatives a text can use -----------------------
 SPLIT_ALTERNATIVES = 8  # alternatives that open with a group; fewer are tried quickly enough
-_QUICK = (_c.LITERAL, _c.IN) if _AVAILABLE else ()
+_QUICK = (_c.LITERAL, _c.IN) if _LAYOUT else ()
 
 
 class Split:
@@ -282,23 +404,35 @@ class Split:
     pattern for the alternatives a text can use.
     """
 
-    __slots__ = ("_path", "alternatives", "pattern", "tree")
+    __slots__ = ("_path", "alternatives", "flags", "source", "tree")
 
-    def __init__(self, pattern: re.Pattern[str], tree: Any, path: tuple[int, ...]):
-        self.pattern = pattern
+    def __init__(self, source: str, flags: int, tree: Any, path: tuple[int, ...]):
+        self.source = source
+        self.flags = flags
         self.tree = tree
         self._path = path
         self.alternatives: list[Any] = _flat(_at(tree, path)[1][1])
 
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The whole pattern, compiled."""
+        if self.flags:
+            return with_first_chars(re.compile(self.source, self.flags))
+        return compile_with_first_chars(self.source)
+
     @classmethod
-    def of(cls, pattern: re.Pattern[str]) -> Split | None:
-        """The split of ``pattern`` at the compulsory alternation with the most alternatives
-        that open with a group, if it has ``SPLIT_ALTERNATIVES`` of them or more (and the
-        standard library's internals allow)."""
-        if not _AVAILABLE or not isinstance(pattern.pattern, str):
+    def of(cls, pattern: re.Pattern[str] | str) -> Split | None:
+        """The split of ``pattern`` (compiled, or its source) at the compulsory alternation with
+        the most alternatives that open with a group, if it has ``SPLIT_ALTERNATIVES`` of them
+        or more (and the standard library's internals allow)."""
+        if isinstance(pattern, str):
+            source, flags = pattern, 0
+        else:  # a ``str`` pattern's flags hold re.UNICODE, which parsing adds anyway
+            source, flags = pattern.pattern, pattern.flags & ~re.UNICODE
+        if not FAST or not isinstance(source, str):
             return None
         try:
-            tree = parsed(pattern.pattern, pattern.flags)
+            tree = parsed(source, flags)
             if tree.state.flags & (re.IGNORECASE | re.LOCALE | re.DEBUG) or refers_to_groups(tree):
                 return None
             best: tuple[int, tuple[int, ...]] | None = None
@@ -310,7 +444,7 @@ class Split:
                     best = (slow, path)
         except Exception:  # an unexpected layout: leave the pattern whole
             return None
-        return None if best is None else cls(pattern, tree, best[1])
+        return None if best is None else cls(source, flags, tree, best[1])
 
     def variants(self) -> list[Any]:
         """The parsed pattern narrowed to each alternative in turn, in order."""
@@ -325,7 +459,7 @@ class Split:
 
     def compile(self, tree: Any) -> re.Pattern[str]:
         """A narrowed parse tree compiled as the whole pattern is, keeping its source text."""
-        return _hinted_tree(tree, self.pattern.pattern, tree.state.flags)
+        return _hinted_tree(tree, self.source, tree.state.flags)
 
     def narrowed_tree(self, kept: tuple[int, ...]) -> Any:
         """The parse tree of ``narrowed(kept)``."""
@@ -398,3 +532,47 @@ def refers_to_groups(items: Any) -> bool:
         if any(refers_to_groups(s) for s in subs):
             return True
     return False
+
+
+# -- the probe ---------------------------------------------------------------------------------
+_PROBE_TEXT = "we take full responsibility, i take responsibility: it was lost, is late. wit"
+_PROBE_WORDS = ("late", "lost", "broken", "missing", "damaged", "stolen", "wrong", "cold")
+_PROBE_SPLIT = (
+    r"(?<=[a-z] )(?P<hit>(?:" + "|".join(f"(?:is|was) {w}" for w in _PROBE_WORDS) + r"))\b"
+)
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)]
+
+
+def _probe() -> bool:
+    """Whether the fast path compiles known patterns (hinted, narrowed, a sub-pattern as a gate
+    is compiled) into patterns that find exactly what ``re`` finds."""
+    try:
+        for source in (r"\b(?:we|i) take (?:full )?responsibility\b", r"\b(?:it|we)\b"):
+            hinted = _hinted(source, 0)
+            plain = re.compile(source)
+            if hinted is None or _spans(hinted, _PROBE_TEXT) != _spans(plain, _PROBE_TEXT):
+                return False
+        whole = compile_with_first_chars(_PROBE_SPLIT)
+        split = Split.of(whole)
+        if split is None or len(split.alternatives) != len(_PROBE_WORDS):
+            return False
+        narrowed = split.narrowed((1, 3))
+        expected = re.compile(r"(?<=[a-z] )(?P<hit>(?:is|was) (?:lost|missing))\b")
+        if narrowed.groupindex != whole.groupindex or [
+            m.span("hit") for m in narrowed.finditer(_PROBE_TEXT)
+        ] != [m.span("hit") for m in expected.finditer(_PROBE_TEXT)]:
+            return False
+        tree = parsed(r"\b(?:we|i) take")
+        gate = _compiler.compile(_p.SubPattern(tree.state, list(tree)[1:]), 0)
+        if _spans(gate, _PROBE_TEXT) != _spans(re.compile("(?:we|i) take"), _PROBE_TEXT):
+            return False
+        return reach(re.compile("abc")) == 4
+    except Exception:  # anything unexpected: use plain ``re``
+        return False
+
+
+if FAST:
+    FAST = _probe()

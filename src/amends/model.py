@@ -61,6 +61,9 @@ class Finding:
     suggestions: tuple[str, ...] = ()
     why: str = ""
     confidence: float = 1.0
+    # The phrase or pattern that matched, as written in the rule file; None for findings no
+    # single pattern makes (missing components, counts, echoes of the customer's words).
+    pattern: str | None = None
 
     def to_dict(self, detail: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -78,6 +81,7 @@ class Finding:
         if detail:
             data["why"] = self.why
             data["confidence"] = self.confidence
+            data["pattern"] = self.pattern
         return data
 
 

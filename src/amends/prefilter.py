@@ -12,25 +12,22 @@ pattern and its triggers change with it.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import reduce
 from itertools import product
 from operator import itemgetter, or_
-from typing import Any
-
-try:  # Python 3.11+ keeps the parser private; it has been stable for decades.
-    from re import _compiler  # type: ignore[attr-defined]
-    from re import _constants as _c  # type: ignore[attr-defined]
-    from re import _parser as _p  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - older layouts
-    import sre_compile as _compiler  # type: ignore[no-redef]
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import ahocorasick
 
-from .fastsearch import parsed, refers_to_groups
+from . import fastsearch
+from .caches import StoredMemo
+from .fastsearch import Split, _c, _compiler, _p, compile_with_first_chars, parsed, refers_to_groups
 
 _MAX_EXACT = 64  # largest set of exact strings tracked for one sub-pattern
 _MAX_LEN = 40
@@ -41,12 +38,14 @@ MIN_EXTRA = 3
 _MAX_REQUIREMENTS = 3  # more rarely narrows further; ``Prefilter.woken_in`` reads three levels
 _MAX_CHOICES = 2
 
-_REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT}
+# Parse trees are read only on the fast path (``fastsearch.FAST``); on the plain path no pattern
+# has trigger words or a gate, and patterns are not checked for nested repeats.
+_REPEATS = {getattr(_c, "MAX_REPEAT", None), getattr(_c, "MIN_REPEAT", None)}
 _POSSESSIVE = getattr(_c, "POSSESSIVE_REPEAT", None)
 if _POSSESSIVE is not None:
     _REPEATS.add(_POSSESSIVE)
 _ATOMIC = getattr(_c, "ATOMIC_GROUP", None)
-_ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
+_ZERO_WIDTH = {getattr(_c, name, None) for name in ("AT", "ASSERT", "ASSERT_NOT")}
 
 Strings = frozenset[str]
 
@@ -199,6 +198,17 @@ def _kept(info: _Info, shortest: int) -> tuple[Strings, ...]:
     return tuple(kept[:_MAX_REQUIREMENTS])
 
 
+class Needs(NamedTuple):
+    """What every match of a pattern holds: one string of each requirement, and one
+    alternative's requirements of each choice."""
+
+    requirements: tuple[Strings, ...]
+    choices: tuple[Choice, ...]
+
+
+_NOTHING_KNOWN = Needs((), ())
+
+
 def requirements(pattern: str) -> tuple[Strings, ...]:
     """Sets of literal strings; every match of ``pattern`` contains one string of each set.
 
@@ -208,21 +218,124 @@ def requirements(pattern: str) -> tuple[Strings, ...]:
     return _requirements(pattern)[0]
 
 
-def _requirements(pattern: str | Any) -> tuple[tuple[Strings, ...], tuple[Choice, ...]]:
-    """``requirements`` and the choices every match of ``pattern`` makes; ``pattern`` may be
-    a parse tree (a ``fastsearch.Split`` variant)."""
-    tree = parsed(pattern) if isinstance(pattern, str) else pattern
+def _requirements(pattern: str | Needs | Any) -> Needs:
+    """``requirements`` and the choices every match of ``pattern`` makes. ``pattern`` is a
+    source (its ``PatternFacts`` say), a parse tree (a ``fastsearch.Split`` variant) or its
+    ``Needs`` already worked out. Nothing on the plain path."""
+    if not fastsearch.FAST:
+        return _NOTHING_KNOWN
+    if isinstance(pattern, Needs):
+        return pattern
+    if isinstance(pattern, str):
+        return pattern_facts(pattern).needs
+    return _needs_of(pattern)
+
+
+def _needs_of(tree: Any) -> Needs:
     if tree.state.flags & re.IGNORECASE:
-        return (), ()
+        return _NOTHING_KNOWN
     info = _sequence(tree)
     needs = _kept(info, MIN_EXTRA)
-    return needs, info.choices[:_MAX_CHOICES] if needs else ()
+    return Needs(needs, info.choices[:_MAX_CHOICES] if needs else ())
 
 
 def anchors(pattern: str) -> Strings | None:
     """Literal strings, one of which occurs in every match of ``pattern``; None if none do."""
     found = requirements(pattern)
     return found[0] if found else None
+
+
+# -- what is known about a pattern before it runs ------------------------------------------
+@dataclass(frozen=True, slots=True)
+class PatternFacts:
+    """What loading the rules and building the prefilter need to know about a pattern source:
+    why it does not compile, why it may backtrack badly, what every match holds and, when the
+    engine splits it (``fastsearch.Split``), what a match through each alternative holds.
+
+    Working these out parses the pattern with the standard library's parser, which is written
+    in Python and was most of the start-up time; they are kept between runs (``caches``).
+    """
+
+    error: str | None
+    risk: str | None
+    needs: Needs
+    split: tuple[Needs, ...] | None
+
+
+def _work_out_facts(source: str) -> PatternFacts:
+    try:
+        compile_with_first_chars(source)  # kept: a pattern checked at load is soon run
+    except re.error as exc:
+        return PatternFacts(str(exc), None, _NOTHING_KNOWN, None)
+    if not fastsearch.FAST:
+        return PatternFacts(None, None, _NOTHING_KNOWN, None)
+    split = Split.of(source)
+    return PatternFacts(
+        None,
+        check_linear(source),
+        _needs_of(parsed(source)),
+        None if split is None else tuple(_needs_of(tree) for tree in split.variants()),
+    )
+
+
+def _encode_needs(needs: Needs) -> list[Any]:
+    return [
+        [sorted(strings) for strings in needs.requirements],
+        [
+            [[sorted(strings) for strings in option] for option in choice]
+            for choice in needs.choices
+        ],
+    ]
+
+
+def _decode_needs(raw: list[Any]) -> Needs:
+    found, choices = raw
+    return Needs(
+        tuple(frozenset(strings) for strings in found),
+        tuple(
+            tuple(tuple(frozenset(strings) for strings in option) for option in choice)
+            for choice in choices
+        ),
+    )
+
+
+def _encode_facts(facts: PatternFacts) -> list[Any]:
+    split = None if facts.split is None else [_encode_needs(n) for n in facts.split]
+    return [facts.error, facts.risk, _encode_needs(facts.needs), split]
+
+
+def _decode_facts(raw: list[Any]) -> PatternFacts:
+    error, risk, needs, split = raw
+    return PatternFacts(
+        error,
+        risk,
+        _decode_needs(needs),
+        None if split is None else tuple(_decode_needs(n) for n in split),
+    )
+
+
+def _facts_stamp() -> str:
+    """What the facts depend on: the Python (its regex parser), the path taken and the code
+    that works them out."""
+    digest = hashlib.sha256(f"{sys.version}|{fastsearch.FAST}".encode())
+    for module in (__file__, fastsearch.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+_FACTS: StoredMemo[PatternFacts] = StoredMemo(
+    "pattern-facts", _work_out_facts, _encode_facts, _decode_facts, _facts_stamp
+)
+
+
+def pattern_facts(source: str) -> PatternFacts:
+    """The ``PatternFacts`` of ``source`` (a pattern with its lexicons expanded)."""
+    return _FACTS[source]
+
+
+def save_pattern_facts() -> None:
+    """Keep the facts worked out in this process for the next one."""
+    _FACTS.save()
 
 
 class Keywords:
@@ -314,8 +427,11 @@ class Prefilter:
     that may match a text, ascending, so callers run them in their original order.
     """
 
-    def __init__(self, groups: Sequence[Sequence[str]], keywords: Keywords | None = None):
-        """``groups[i]`` is the list of patterns of group ``i`` (a rule, a signal)."""
+    def __init__(
+        self, groups: Sequence[Sequence[str | Needs | Any]], keywords: Keywords | None = None
+    ):
+        """``groups[i]`` is the list of patterns of group ``i`` (a rule, a signal): sources,
+        parse trees, or their ``Needs`` when worked out already."""
         self.keywords = keywords if keywords is not None else Keywords()
         self.group_of: list[int] = []
         self.slot_of: list[int] = []
@@ -496,8 +612,10 @@ def gate(pattern: re.Pattern[str], tree: Any = None) -> Gate | None:
     None unless the pattern goes through a long alternation after optional repeated words
     (only then is it tried often enough that searching for it first pays), with literal text
     right before it (without one, searching for the gate costs as much as the pattern).
-    ``tree`` is the pattern's parse tree when it was compiled from one.
+    ``tree`` is the pattern's parse tree when it was compiled from one. None on the plain path.
     """
+    if not fastsearch.FAST:
+        return None
     if tree is None:
         tree = parsed(pattern.pattern)
     if tree.state.flags & re.IGNORECASE:
@@ -524,7 +642,10 @@ def gate(pattern: re.Pattern[str], tree: Any = None) -> Gate | None:
 
 
 def check_linear(pattern: str) -> str | None:
-    """A reason why ``pattern`` may backtrack badly (a repeat inside a repeat), or None."""
+    """A reason why ``pattern`` may backtrack badly (a repeat inside a repeat), or None (also on
+    the plain path, which cannot read the pattern's structure)."""
+    if not fastsearch.FAST:
+        return None
 
     def walk(items: Iterable[tuple[object, object]], depth: int) -> str | None:
         for op, av in items:

@@ -99,6 +99,23 @@ def report_panel(report: Report, title: str | None = None) -> Group:
     return Group(*parts)
 
 
+def patterns_table(report: Report) -> Table:
+    """Which phrase or pattern of its rule each finding matched, as the rule file writes it."""
+    table = Table(
+        title="what matched", show_header=True, header_style="bold", box=None, pad_edge=False
+    )
+    table.add_column("code")
+    table.add_column("found")
+    table.add_column("phrase or pattern", overflow="fold")
+    for f in report.findings:
+        if f.start is None:
+            continue
+        style = "red" if f.kind == "mistake" else "green"
+        how = f.pattern if f.pattern is not None else f"(the {f.name} check, no pattern)"
+        table.add_row(Text(f.code, style=style), Text(f"“{f.match}”"), Text(how))
+    return table
+
+
 def breakdown_table(report: Report) -> Table:
     table = Table(title="score breakdown", show_header=True, header_style="bold", box=None)
     table.add_column("label")

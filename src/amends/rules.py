@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import yaml
 
 from .fastsearch import compile_with_first_chars
 from .model import COMPONENTS, LABELS, kind_of
-from .prefilter import check_linear
+from .prefilter import pattern_facts
 
 _CODE = re.compile(r"^[A-Z]\d{3}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -124,22 +125,47 @@ class Rule:
     min: int = 1
     examples_fail: tuple[Example, ...] = ()
     examples_pass: tuple[Example, ...] = ()
-    compiled: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
-    compiled_exceptions: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
-    compiled_requires: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
-    compiled_excludes: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
+    # The patterns above with their lexicons expanded: what is compiled, when first needed.
+    # ``written[i]`` is ``sources[i]`` as the rule file writes it, reported with a finding.
+    sources: tuple[str, ...] = field(default=(), repr=False)
+    written: tuple[str, ...] = field(default=(), repr=False)
+    exception_sources: tuple[str, ...] = field(default=(), repr=False)
+    requires_sources: tuple[str, ...] = field(default=(), repr=False)
+    excludes_sources: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def is_check(self) -> bool:
         return self.check is not None
+
+    # Compiled when first asked for: the engine compiles a pattern the first time the keyword
+    # pass wakes it, so start-up does not pay for the many that a short run never needs.
+    @cached_property
+    def compiled(self) -> tuple[re.Pattern[str], ...]:
+        return compile_all(self.sources)
+
+    @cached_property
+    def compiled_exceptions(self) -> tuple[re.Pattern[str], ...]:
+        return compile_all(self.exception_sources)
+
+    @cached_property
+    def compiled_requires(self) -> tuple[re.Pattern[str], ...]:
+        return compile_all(self.requires_sources)
+
+    @cached_property
+    def compiled_excludes(self) -> tuple[re.Pattern[str], ...]:
+        return compile_all(self.excludes_sources)
 
     def selectors(self) -> tuple[str, ...]:
         return (self.code, self.name, self.label)
 
 
 # -- YAML with line numbers ------------------------------------------------------------------
-class LineLoader(yaml.SafeLoader):
-    """A YAML loader that records each mapping's line as ``__line__``, for error messages."""
+class LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A YAML loader that records each mapping's line as ``__line__``, for error messages.
+
+    It parses with libyaml when PyYAML has it (ten times faster than the Python parser, and the
+    same data from every file amends ships).
+    """
 
 
 def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
@@ -209,10 +235,9 @@ def load_lexicons(folder: Path | Any | None = None) -> Lexicons:
             continue
         terms = []
         for number, (term, *_) in read_tsv(path, 2):
-            try:
-                re.compile(term)
-            except re.error as exc:
-                raise RuleError(f"{path.name}:{number}: bad pattern {term!r}: {exc}") from exc
+            error = pattern_facts(term).error
+            if error is not None:
+                raise RuleError(f"{path.name}:{number}: bad pattern {term!r}: {error}")
             terms.append(term)
         entries[stem] = tuple(terms)
         # longest first, so an alternation prefers "customer service" to "customer"
@@ -244,21 +269,27 @@ def _examples(value: Any, where: str) -> tuple[Example, ...]:
     return tuple(out)
 
 
-def _compile(
-    patterns: Iterable[str], where: str, lexicons: Lexicons
-) -> tuple[re.Pattern[str], ...]:
+def checked_sources(patterns: Iterable[str], where: str, lexicons: Lexicons) -> tuple[str, ...]:
+    """``patterns`` with their lexicons expanded, each checked: it compiles and cannot
+    backtrack badly. What is known about each source is kept between runs, so checking a
+    catalogue that did not change compiles nothing (``prefilter.PatternFacts``)."""
     out = []
     for pattern in patterns:
         expanded = lexicons.expand(pattern, where)
-        try:
-            compiled = compile_with_first_chars(expanded)
-        except re.error as exc:
-            raise RuleError(f"{where}: pattern {pattern!r} does not compile: {exc}") from exc
-        risk = check_linear(expanded)
-        if risk:
-            raise RuleError(f"{where}: pattern {pattern!r} has {risk}; bound the inner repeat")
-        out.append(compiled)
+        facts = pattern_facts(expanded)
+        if facts.error is not None:
+            raise RuleError(f"{where}: pattern {pattern!r} does not compile: {facts.error}")
+        if facts.risk:
+            raise RuleError(
+                f"{where}: pattern {pattern!r} has {facts.risk}; bound the inner repeat"
+            )
+        out.append(expanded)
     return tuple(out)
+
+
+def compile_all(sources: Iterable[str]) -> tuple[re.Pattern[str], ...]:
+    """Checked sources, compiled (each once per process, shared by every rule set)."""
+    return tuple(compile_with_first_chars(source) for source in sources)
 
 
 def _echo(value: Any, where: str, lexicons: Lexicons) -> Echo | None:
@@ -333,6 +364,9 @@ def build_rule(raw: Mapping[str, Any], where: str, lexicons: Lexicons) -> Rule:
     if not fail or not passing:
         raise RuleError(f"{where}: rule {code} needs at least one fail and one pass example")
     on_original = raw.get("match", "normalised") == "original"
+    exceptions = _strings(raw.get("exceptions"), where, "exceptions")
+    requires = _strings(raw.get("sentence_requires"), where, "sentence_requires")
+    excludes = _strings(raw.get("sentence_excludes"), where, "sentence_excludes")
     return Rule(
         code=code,
         name=name,
@@ -345,9 +379,9 @@ def build_rule(raw: Mapping[str, Any], where: str, lexicons: Lexicons) -> Rule:
         source=where,
         confidence=float(raw.get("confidence", 1.0)),
         patterns=patterns,
-        exceptions=_strings(raw.get("exceptions"), where, "exceptions"),
-        sentence_requires=_strings(raw.get("sentence_requires"), where, "sentence_requires"),
-        sentence_excludes=_strings(raw.get("sentence_excludes"), where, "sentence_excludes"),
+        exceptions=exceptions,
+        sentence_requires=requires,
+        sentence_excludes=excludes,
         negation=bool(raw.get("negation", False)),
         questions=questions,
         on_original=on_original,
@@ -361,14 +395,11 @@ def build_rule(raw: Mapping[str, Any], where: str, lexicons: Lexicons) -> Rule:
         min=int(raw.get("min", 1)),
         examples_fail=fail,
         examples_pass=passing,
-        compiled=_compile(patterns, where, lexicons),
-        compiled_exceptions=_compile(_strings(raw.get("exceptions"), where, "x"), where, lexicons),
-        compiled_requires=_compile(
-            _strings(raw.get("sentence_requires"), where, "x"), where, lexicons
-        ),
-        compiled_excludes=_compile(
-            _strings(raw.get("sentence_excludes"), where, "x"), where, lexicons
-        ),
+        sources=checked_sources(patterns, where, lexicons),
+        written=patterns,
+        exception_sources=checked_sources(exceptions, where, lexicons),
+        requires_sources=checked_sources(requires, where, lexicons),
+        excludes_sources=checked_sources(excludes, where, lexicons),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import yaml
 from .document import Document
 from .model import CAUSES, LABELS, Evidence, Situation
 from .prefilter import Keywords, Prefilter
-from .rules import Lexicons, LineLoader, RuleError, _compile
+from .rules import Lexicons, LineLoader, RuleError, checked_sources, compile_all
 
 SIGNALS = ("failure", "wait", *tuple(f"cause={c}" for c in CAUSES if c != "unknown"))
 SOURCES = ("customer", "reply", "both")
@@ -30,9 +31,14 @@ class Signal:
     signal: str
     source: str
     weight: float
-    compiled: tuple[re.Pattern[str], ...]
+    sources: tuple[str, ...]  # the patterns with their lexicons expanded
     where: str
     negation: bool = False
+
+    @cached_property
+    def compiled(self) -> tuple[re.Pattern[str], ...]:
+        """Compiled when the signal is first woken."""
+        return compile_all(self.sources)
 
 
 @dataclass(frozen=True)
@@ -49,10 +55,7 @@ class SituationModel:
         # situation only, gets a smaller automaton of its own signals' triggers.
         prefilters = {
             source: Prefilter(
-                [
-                    [p.pattern for p in s.compiled] if s.source in (source, "both") else []
-                    for s in self.signals
-                ],
+                [list(s.sources) if s.source in (source, "both") else [] for s in self.signals],
                 keywords,
             )
             for source, keywords in (("reply", self.keywords), ("customer", Keywords()))
@@ -153,7 +156,7 @@ def load_situation(
                 signal=name,
                 source=source,
                 weight=float(item.get("weight", 1.0)),
-                compiled=_compile(patterns, where, lexicons),
+                sources=checked_sources(patterns, where, lexicons),
                 where=where,
                 negation=bool(item.get("negation", False)),
             )
