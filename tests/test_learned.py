@@ -163,3 +163,16 @@ def test_the_model_never_saw_the_validation_split():
     rows = train.training_rows()
     assert not [r for r in rows if r["id"] in held]
     assert load_model().data_hash == train.data_hash(rows)
+
+
+def test_eval_leaves_unscored_rows_out_of_the_spearman(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    rows = [
+        {"reply": "We open at 9am.", "customer": "When do you open?", "quality": 2},
+        {"reply": "Sorry for any inconvenience.", "customer": "My order never came.", "quality": 1},
+        {"reply": "I'm so sorry your order never came; I've resent it.", "quality": 4},
+    ]
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", str(gold)])
+    assert result.exit_code == 0, result.output
+    assert "Spearman(score, quality)" in result.output

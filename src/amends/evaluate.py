@@ -206,9 +206,11 @@ def evaluate(path: Path, analyzer: Analyzer) -> Evaluation:
             cause_total += 1
             cause_correct += row["cause"] == report.situation.cause
         if row.get("quality") is not None:
-            scores.append(report.score)
-            qualities.append(float(row["quality"]))
             exact += report.quality == row["quality"]
+            # Spearman over rows amends also scored (no score: it judged no apology needed)
+            if report.score is not None:
+                scores.append(report.score)
+                qualities.append(float(row["quality"]))
     return Evaluation(
         rows=rows,
         labels=labels,
