@@ -456,39 +456,53 @@ class Prefilter:
                 met_by.append(frozenset(range(len(entries), len(entries) + len(choice))))
                 entries.extend(choice)
             self._choices.append(tuple(met_by))
-        # Entries as bits of one integer. Each keyword has a mask of three fields of ``width``
-        # bits: the entries whose first, second and third requirement it meets. OR-ing the masks
-        # of the keywords a text holds says, per field, which entries have that requirement met;
-        # an entry is woken when all three fields have its bit (entries with fewer requirements
-        # have the missing fields' bits set from the start).
-        width = self._width = len(entries)
-        self._full = (1 << width) - 1
-        self._patterns = (1 << self._count) - 1
+        # Entries as bits of one integer. Each keyword has a mask of up to three fields: the
+        # entries whose first, second and third requirement it meets. OR-ing the masks of the
+        # keywords a text holds says, per field, which entries have that requirement met; an
+        # entry is woken when every field it has holds its bit. Most entries have one
+        # requirement: entries take bit positions by how many they have (three first, then two,
+        # one, none), so the second field needs only as many bits as entries with two or more,
+        # and the third as many as entries with three. The integers OR-ed for every keyword of
+        # every text are half as wide as with three full fields.
+        order = sorted(range(len(entries)), key=lambda e: -len(entries[e]))
+        position = [0] * len(entries)
+        for at, number in enumerate(order):
+            position[number] = at
+        self._entry_of = order
+        width = len(entries)
+        wide = [sum(1 for needs in entries if len(needs) > level) for level in (1, 2)]
+        self._fields = (width, wide[0], wide[1])
+        self._field_masks = ((1 << wide[0]) - 1, (1 << wide[1]) - 1)
+        offsets = (0, width, width + wide[0])
+        # entries without a second or third requirement: those fields are met from the start
+        self._lacks = (
+            ((1 << width) - 1) ^ ((1 << wide[0]) - 1),
+            ((1 << width) - 1) ^ ((1 << wide[1]) - 1),
+        )
+        self._patterns = sum(1 << position[n] for n in range(self._count))
         masks: dict[int, int] = {}
-        lacks = [0] * _MAX_REQUIREMENTS
+        always = 0
         for number, needs in enumerate(entries):
-            bit = 1 << number
+            bit = 1 << position[number]
             if not needs:  # no requirement: always woken
-                lacks[0] |= bit
-            for level in range(len(needs), _MAX_REQUIREMENTS):
-                if level:
-                    lacks[level] |= bit
+                always |= bit
             for level, strings in enumerate(needs):
-                shifted = bit << (level * width)
+                shifted = bit << offsets[level]
                 for word in strings:
                     k = self.keywords.id(word)
                     masks[k] = masks.get(k, 0) | shifted
         self._masks = masks
-        self._always = lacks[0]
-        self._lacks = lacks
-        self.offset = self.keywords.join(self, _MAX_REQUIREMENTS * width)
-        # patterns with choices, and the entries meeting each of their choices
+        self._always = always
+        self.offset = self.keywords.join(self, sum(self._fields))
+        # patterns with choices, and the entries meeting each of their choices (as positions)
         self._chosen = 0
         self._choice_masks: dict[int, tuple[int, ...]] = {}
         for n, met_by in enumerate(self._choices):
             if met_by:
-                self._chosen |= 1 << n
-                self._choice_masks[n] = tuple(sum(1 << e for e in alt) for alt in met_by)
+                self._chosen |= 1 << position[n]
+                self._choice_masks[position[n]] = tuple(
+                    sum(1 << position[e] for e in alt) for alt in met_by
+                )
         self._by_keyword: list[int] = []
 
     def woken(self, text: str) -> list[int]:
@@ -519,14 +533,19 @@ class Prefilter:
     def _decode(self, total: int) -> list[int]:
         """The woken patterns, from the OR of the masks of a text's keywords.
 
-        Bits past this prefilter's three fields (another prefilter's) change nothing: only the
-        low ``width`` bits of ``met`` are read.
+        Bits past this prefilter's fields (another prefilter's) change nothing: every field is
+        cut to its width before it is read.
         """
         if not total:
             return []
-        width = self._width
-        lacks = self._lacks
-        met = total & ((total >> width) | lacks[1]) & ((total >> (2 * width)) | lacks[2])
+        width, second, _third = self._fields
+        keep_second, keep_third = self._field_masks
+        lacks_second, lacks_third = self._lacks
+        met = (
+            total
+            & (((total >> width) & keep_second) | lacks_second)
+            & (((total >> (width + second)) & keep_third) | lacks_third)
+        )
         patterns = met & self._patterns
         chosen = patterns & self._chosen
         while chosen:  # a pattern with choices also needs one alternative of each met
@@ -536,11 +555,14 @@ class Prefilter:
                 if not met & choice:
                     patterns ^= low
                     break
+        entry_of = self._entry_of
         woken = []
         while patterns:
             low = patterns & -patterns
-            woken.append(low.bit_length() - 1)
+            woken.append(entry_of[low.bit_length() - 1])
             patterns ^= low
+        if len(woken) > 1:
+            woken.sort()  # positions follow the number of requirements, not the entry order
         return woken
 
     def candidates(self, text: str) -> set[int]:
