@@ -10,7 +10,8 @@ the hard cases of ``tests/data/hard_cases.jsonl``: one JSON object per line, key
 
 ``compare`` reports every difference. Two kinds are allowed, and only these:
 
-- the ``pattern`` field of a finding (which phrase or pattern fired), absent from older dumps;
+- the ``pattern`` field of a finding (which phrase or pattern fired), when the older dump has
+  none;
 - ``--moved NEW=OLD``: rule NEW was split off rule OLD, so a finding OLD found may now carry
   NEW's code, name, message, suggestions and why; everything else about it (offsets, match,
   label, kind, severity, confidence) must be the same, and the breakdown's codes are compared
@@ -77,7 +78,8 @@ def _differences(before: dict[str, Any], after: dict[str, Any], moved: dict[str,
     if len(old_findings) != len(new_findings):
         out.append(f"{len(old_findings)} findings before, {len(new_findings)} after")
     for old, new in zip(old_findings, new_findings, strict=False):
-        new = {k: v for k, v in new.items() if k != "pattern"}
+        if "pattern" not in old:  # a dump from before findings recorded their pattern
+            new = {k: v for k, v in new.items() if k != "pattern"}
         if old == new:
             continue
         if moved.get(new["code"]) == old["code"]:

@@ -125,3 +125,11 @@ def test_selection_most_specific_selector_wins():
     assert "M201" not in {r.code for r in by_name}
     by_label = select_rules(RULES, select=["apology"])
     assert {r.label for r in by_label} == {"apology"}
+
+
+def test_a_rule_holds_one_idea_of_at_most_thirty_patterns():
+    """Past about thirty patterns a rule has become a bag of ideas: split it into rules with
+    their own names, messages and examples (README, Writing rules). Phrases are not counted:
+    an alternation written out as phrases is still one idea."""
+    for r in RULES:
+        assert len(r.patterns) <= 30, f"{r.code} {r.name} holds {len(r.patterns)} patterns"

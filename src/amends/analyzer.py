@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .caches import Memo
 from .document import Document, Normaliser
 from .engine import Engine, _dedupe
 from .fastsearch import with_first_chars
@@ -20,7 +21,7 @@ from .score import Weights, load_weights
 from .situation import SituationModel, load_situation
 
 MAX_CHARS = 1_000_000
-_KEPT = 4096  # combinations of labels remembered
+_KEPT = 4096  # combinations of labels (and of expected components) remembered
 
 
 class Analyzer:
@@ -66,8 +67,8 @@ class Analyzer:
         self.weights = weights or load_weights()
         # labels found -> the taxonomy's labels in order; expected components -> those that
         # some detector can find, in order: both worked out once per combination
-        self._labels: dict[frozenset[str], tuple[str, ...]] = {}
-        self._missable: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._labels: Memo[frozenset[str], tuple[str, ...]] = Memo(_in_taxonomy_order, _KEPT)
+        self._missable: Memo[tuple[str, ...], tuple[str, ...]] = Memo(self._can_be_missing, _KEPT)
         # what loading worked out about new patterns, kept for the next process's start-up
         save_pattern_facts()
 
@@ -106,19 +107,10 @@ class Analyzer:
             extra = [f for f in extra if f.label in self.detectable and f.label not in present]
             found += extra
             present |= {f.label for f in extra}
-        key = frozenset(present)
-        labels = self._labels.get(key)
-        if labels is None:
-            if len(self._labels) >= _KEPT:
-                self._labels.clear()
-            labels = self._labels[key] = tuple(label for label in LABELS if label in present)
+        labels = self._labels[frozenset(present)]
         expected = self.weights.expected_for(situation)
         if expected:
-            missable = self._missable.get(expected)
-            if missable is None:
-                missable = self._missable[expected] = tuple(
-                    c for c in COMPONENTS if c in expected and c in self.detectable
-                )
+            missable = self._missable[expected]
             missing = tuple([c for c in missable if c not in present])
             if missing:
                 found += engine.missing_checks(present, missing)
@@ -151,6 +143,14 @@ class Analyzer:
         if not situation.failure and present & _APOLOGY_SIGNS:
             situation = Situation(situation.cause, situation.wait, True, situation.evidence)
         return found, present, situation
+
+    def _can_be_missing(self, expected: tuple[str, ...]) -> tuple[str, ...]:
+        """The expected components some enabled detector can find, in taxonomy order."""
+        return tuple(c for c in COMPONENTS if c in expected and c in self.detectable)
+
+
+def _in_taxonomy_order(present: frozenset[str]) -> tuple[str, ...]:
+    return tuple(label for label in LABELS if label in present)
 
 
 # An agent who apologised, or made an apology's mistakes, judged that something went wrong.

@@ -16,6 +16,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
+from .caches import Memo
 from .fastsearch import reach, with_first_chars
 
 LINK = "<link>"
@@ -96,7 +97,6 @@ _RUN = re.compile(r"[\w']+")
 # the runs, much faster than ``_RUN.findall``.
 _ASCII_NOT_RUN = bytes(i if i < 128 and _RUN.fullmatch(chr(i)) else 32 for i in range(256))
 _FAST_CACHE = 256  # compiled replacement patterns kept, one per set of spellings seen
-_UNSEEN: Any = object()
 
 
 def _first_run(word: str) -> str | None:
@@ -156,7 +156,9 @@ class Normaliser:
                 self._by_run.setdefault(run, []).append(word)
         self._runs = frozenset(self._by_run)
         self._ascii_runs = {run.encode(): run for run in self._runs if run.isascii()}
-        self._fast: dict[tuple[frozenset[str], bool, bool, bool], re.Pattern[str] | None] = {}
+        self._fast: Memo[tuple[frozenset[str], bool, bool, bool], re.Pattern[str] | None] = Memo(
+            self._fast_pattern, _FAST_CACHE
+        )
 
     def _replacements(self, low: str, stop: int) -> Iterator[re.Match[str]]:
         """The matches of ``self._pattern`` in ``low[:stop]``, from a smaller, quicker pattern."""
@@ -171,17 +173,17 @@ class Normaliser:
         # Links, handles and entities need "http" or "www.", "@" and "&": a text without them
         # is searched without those alternatives (and without their first characters).
         key = (words, "http" in head or "www." in head, "@" in head, "&" in head)
-        pattern = self._fast.get(key, _UNSEEN)
-        if pattern is _UNSEEN:
-            if len(self._fast) >= _FAST_CACHE:
-                self._fast.clear()
-            allowed = {w for run in words for w in self._by_run[run]}
-            pattern = self._fast[key] = _leading_class_pattern(
-                [w for w in self._words if w in allowed or w in self._unkeyed], *key[1:]
-            )
+        pattern = self._fast[key]
         if pattern is None:
             return iter(())
         return pattern.finditer(low, 0, stop)
+
+    def _fast_pattern(self, key: tuple[frozenset[str], bool, bool, bool]) -> re.Pattern[str] | None:
+        """``_leading_class_pattern`` for the spellings whose runs a text holds (``key``)."""
+        allowed = {w for run in key[0] for w in self._by_run[run]}
+        return _leading_class_pattern(
+            [w for w in self._words if w in allowed or w in self._unkeyed], *key[1:]
+        )
 
     def __call__(self, original: str) -> Document:
         low = original.lower()

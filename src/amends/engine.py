@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
+from functools import partial
 
+from .caches import Memo
 from .document import LONG_SENTENCE, Document
 from .fastsearch import with_first_chars
 from .model import Finding
@@ -28,11 +30,7 @@ class _Fields(dict[str, str]):
 
 
 def render(template: str, match: str) -> str:
-    pieces = _PIECES.get(template)
-    if pieces is None:
-        pieces = _pieces(template)
-        if len(_PIECES) < _PIECES_KEPT:
-            _PIECES[template] = pieces
+    pieces = _PIECES[template]
     if pieces:
         return match.join(pieces)
     return template.format_map(_Fields(match=match))
@@ -47,8 +45,7 @@ def _pieces(template: str) -> tuple[str, ...]:
 
 
 # Messages and suggestions are a few hundred templates, rendered for every finding.
-_PIECES: dict[str, tuple[str, ...]] = {}
-_PIECES_KEPT = 4096
+_PIECES: Memo[str, tuple[str, ...]] = Memo(_pieces, 4096)
 
 
 class Engine:
@@ -66,7 +63,7 @@ class Engine:
         # what to run over a text: the woken patterns, narrowed and gated
         self.index = PatternIndex(self.detectors, self.keywords)
         self._count_rules = [r for r in self.checks if r.check == "count"]
-        self._echo_keys = {id(r.echo): EchoKeys(r.echo) for r in self.echoes if r.echo}
+        self._echo_keys = {id(r.echo): echo_keys(r.echo) for r in self.echoes if r.echo}
         # A "missing X" finding carries nothing from the text: one frozen object per rule.
         self._missing = [
             (
@@ -348,7 +345,7 @@ def _echo_tokens(
     ``keys`` remembers what each token became (the same words recur in every reply).
     """
     if keys is None:
-        keys = EchoKeys(echo)
+        keys = echo_keys(echo)
     out = []
     for m in _ECHO_TOKEN.finditer(text, start, len(text) if end is None else end):
         key = keys[m.group()]
@@ -379,24 +376,16 @@ def _counts(doc: Document, echo: Echo, token: tuple[str, int, int]) -> bool:
 _SENTENCE_OPENING = re.compile(r"(?:[\W_]|<user>)*")
 
 
-class EchoKeys(dict[str, tuple[str, int] | None]):
-    """What each token compares as (``_echo_key``), worked out once per distinct token."""
+# What each token compares as (``_echo_key``), worked out once per distinct token.
+EchoKeys = Memo[str, "tuple[str, int] | None"]
 
-    __slots__ = ("echo",)
 
-    def __init__(self, echo: Echo):
-        super().__init__()
-        self.echo = echo
-
-    def __missing__(self, raw: str) -> tuple[str, int] | None:
-        key = _echo_key(raw, self.echo)
-        if len(self) < _ECHO_KEYS_KEPT:
-            self[raw] = key
-        return key
+def echo_keys(echo: Echo) -> EchoKeys:
+    return Memo(partial(_echo_key, echo=echo), _ECHO_KEYS_KEPT)
 
 
 def _echo_keys(text: str, keys: EchoKeys) -> set[str]:
-    """The keys of ``_echo_tokens(text, keys.echo, keys=keys)``, without their offsets."""
+    """The keys of ``_echo_tokens(text, echo, keys=keys)``, without their offsets."""
     found = set(map(keys.__getitem__, _ECHO_TOKEN.findall(text)))
     found.discard(None)
     return {key[0] for key in found}  # type: ignore[index]

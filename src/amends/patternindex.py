@@ -184,11 +184,12 @@ def _needles(source: str) -> re.Pattern[str] | None:
     """A search for the strings one of which every match of the pattern ``source`` holds (an
     alternation of literals, which the regex engine looks for by their first characters); None
     when there are none or too many. A string holding another one is left out: where it
-    occurs, so does the other."""
+    occurs, so does the other. Trigger strings read runs of blanks as one space
+    (``prefilter.collapse_blanks``); here a space stands for any run of blanks."""
     strings = anchors(source)
     if not strings:
         return None
     kept = sorted(s for s in strings if not any(o != s and o in s for o in strings))
     if len(kept) > _NEEDLES:
         return None
-    return re.compile("|".join(re.escape(s) for s in kept))
+    return re.compile("|".join(r"\s+".join(map(re.escape, s.split(" "))) for s in kept))

@@ -27,7 +27,16 @@ import ahocorasick
 
 from . import fastsearch
 from .caches import StoredMemo
-from .fastsearch import Split, _c, _compiler, _p, compile_with_first_chars, parsed, refers_to_groups
+from .fastsearch import (
+    Split,
+    _c,
+    _compiler,
+    _p,
+    compile_with_first_chars,
+    parsed,
+    refers_to_groups,
+    with_first_chars,
+)
 
 _MAX_EXACT = 64  # largest set of exact strings tracked for one sub-pattern
 _MAX_LEN = 40
@@ -106,7 +115,9 @@ def _charset(items: Sequence[tuple[object, object]]) -> Strings | None:
             if hi - lo > 12:
                 return None
             chars.update(chr(x) for x in range(lo, hi + 1))
-        else:  # NEGATE, CATEGORY: too many characters to enumerate
+        elif op == _c.CATEGORY and av == _c.CATEGORY_SPACE:
+            chars.add(" ")  # any blank reads as a space in the keyword pass (``collapse_blanks``)
+        else:  # NEGATE, other categories: too many characters to enumerate
             return None
     return frozenset(chars) if len(chars) <= _MAX_EXACT else None
 
@@ -169,6 +180,9 @@ def _node(op: object, av: object) -> _Info:
     if op in _REPEATS:
         low, high, sub = av  # type: ignore[misc]
         info = _sequence(sub)
+        if info.exact and all(s and s.isspace() for s in info.exact):
+            # a run of blanks reads as one space in the keyword pass (``collapse_blanks``)
+            return _Info(frozenset({" "}) | (frozenset({""}) if low == 0 else frozenset()))
         if low == 0:
             if high == 1 and info.exact is not None:
                 return _Info(info.exact | {""})
@@ -338,6 +352,35 @@ def save_pattern_facts() -> None:
     _FACTS.save()
 
 
+_BLANKS = re.compile(r"\s+")
+# What ``collapse_blanks`` changes: two blanks in a row, or any blank but the space (every
+# character ``\s`` matches, ``tests/test_phrases.py`` checks).
+_OTHER_BLANKS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+_UNEVEN_BLANKS = ("  ", *_OTHER_BLANKS)
+# The runs of blanks ``collapse_blanks`` changes; replacing only these is quicker than
+# replacing every run (most are single spaces) and gives the same text.
+_UNEVEN_RUN = with_first_chars(re.compile(r" \s+|[" + re.escape(_OTHER_BLANKS) + r"]\s*"))
+
+
+def collapse_blanks(text: str) -> str:
+    """``text`` with every run of blanks (``\\s+``) as one space, as the keyword pass reads it.
+
+    A phrase's space matches any run of blanks (``\\s+``); read this way, the text holds the
+    phrase's words joined by single spaces wherever the phrase matches, so the whole phrase can
+    be its trigger. Trigger strings are read the same way; a run of blanks in a text next to
+    one in a trigger string merges with it, so a string a text holds is still found. A text
+    whose every character is printable (blanks other than the space are not) and which has no
+    two spaces in a row is its own reading.
+    """
+    if text.isprintable() and "  " not in text:
+        return text
+    return _BLANKS.sub(" ", text)
+
+
 class Keywords:
     """The trigger strings of one or more prefilters in one automaton.
 
@@ -351,9 +394,10 @@ class Keywords:
         # The prefilters served, each with its bits at its own offset of one integer.
         self._members: list[Prefilter] = []
         self._bits = 0
-        self._waker: tuple[ahocorasick.Automaton | None, int] | None = None
+        self._waker: tuple[ahocorasick.Automaton | None, int, int] | None = None
 
     def id(self, word: str) -> int:
+        word = _BLANKS.sub(" ", word)  # as the pass reads texts: see ``collapse_blanks``
         number = self._ids.get(word)
         if number is None:
             number = self._ids[word] = len(self._ids)
@@ -383,7 +427,7 @@ class Keywords:
                 automaton.add_word(word, number)
             automaton.make_automaton()
             self._automaton = automaton
-        return set(map(_second, automaton.iter(text)))
+        return set(map(_second, automaton.iter(collapse_blanks(text))))
 
     def wake(self, text: str) -> int:
         """The OR of the masks of every trigger string in ``text``, for all prefilters served.
@@ -395,12 +439,19 @@ class Keywords:
         waker = self._waker
         if waker is None:
             waker = self._waker = self._build_waker()
-        automaton, always = waker
+        automaton, always, uneven = waker
         if automaton is None:
             return always
-        return reduce(or_, map(_second, automaton.iter(text)), always)
+        total = reduce(or_, map(_second, automaton.iter(text)), always)
+        if total & uneven:
+            # Blanks other than single spaces (a few texts in a hundred): read the text again
+            # as ``collapse_blanks`` does. Looking for them costs nothing on the other texts:
+            # the same pass finds them, as strings of their own with a bit of their own.
+            even = _UNEVEN_RUN.sub(" ", text)
+            total = reduce(or_, map(_second, automaton.iter(even)), always)
+        return total
 
-    def _build_waker(self) -> tuple[ahocorasick.Automaton | None, int]:
+    def _build_waker(self) -> tuple[ahocorasick.Automaton | None, int, int]:
         combined = [0] * len(self._ids)
         always = 0
         for member in self._members:
@@ -409,12 +460,16 @@ class Keywords:
             for k, mask in member.masks.items():
                 combined[k] |= mask << offset
         if not self._ids:
-            return None, always
+            return None, always, 0
         automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY)
         for word, number in self._ids.items():
             automaton.add_word(word, combined[number])
+        # Trigger strings hold no blank but single spaces: these strings are never triggers.
+        uneven = 1 << self._bits
+        for blank in _UNEVEN_BLANKS:
+            automaton.add_word(blank, uneven)
         automaton.make_automaton()
-        return automaton, always
+        return automaton, always, uneven
 
 
 _second = itemgetter(1)
@@ -456,39 +511,53 @@ class Prefilter:
                 met_by.append(frozenset(range(len(entries), len(entries) + len(choice))))
                 entries.extend(choice)
             self._choices.append(tuple(met_by))
-        # Entries as bits of one integer. Each keyword has a mask of three fields of ``width``
-        # bits: the entries whose first, second and third requirement it meets. OR-ing the masks
-        # of the keywords a text holds says, per field, which entries have that requirement met;
-        # an entry is woken when all three fields have its bit (entries with fewer requirements
-        # have the missing fields' bits set from the start).
-        width = self._width = len(entries)
-        self._full = (1 << width) - 1
-        self._patterns = (1 << self._count) - 1
+        # Entries as bits of one integer. Each keyword has a mask of up to three fields: the
+        # entries whose first, second and third requirement it meets. OR-ing the masks of the
+        # keywords a text holds says, per field, which entries have that requirement met; an
+        # entry is woken when every field it has holds its bit. Most entries have one
+        # requirement: entries take bit positions by how many they have (three first, then two,
+        # one, none), so the second field needs only as many bits as entries with two or more,
+        # and the third as many as entries with three. The integers OR-ed for every keyword of
+        # every text are half as wide as with three full fields.
+        order = sorted(range(len(entries)), key=lambda e: -len(entries[e]))
+        position = [0] * len(entries)
+        for at, number in enumerate(order):
+            position[number] = at
+        self._entry_of = order
+        width = len(entries)
+        wide = [sum(1 for needs in entries if len(needs) > level) for level in (1, 2)]
+        self._fields = (width, wide[0], wide[1])
+        self._field_masks = ((1 << wide[0]) - 1, (1 << wide[1]) - 1)
+        offsets = (0, width, width + wide[0])
+        # entries without a second or third requirement: those fields are met from the start
+        self._lacks = (
+            ((1 << width) - 1) ^ ((1 << wide[0]) - 1),
+            ((1 << width) - 1) ^ ((1 << wide[1]) - 1),
+        )
+        self._patterns = sum(1 << position[n] for n in range(self._count))
         masks: dict[int, int] = {}
-        lacks = [0] * _MAX_REQUIREMENTS
+        always = 0
         for number, needs in enumerate(entries):
-            bit = 1 << number
+            bit = 1 << position[number]
             if not needs:  # no requirement: always woken
-                lacks[0] |= bit
-            for level in range(len(needs), _MAX_REQUIREMENTS):
-                if level:
-                    lacks[level] |= bit
+                always |= bit
             for level, strings in enumerate(needs):
-                shifted = bit << (level * width)
+                shifted = bit << offsets[level]
                 for word in strings:
                     k = self.keywords.id(word)
                     masks[k] = masks.get(k, 0) | shifted
         self._masks = masks
-        self._always = lacks[0]
-        self._lacks = lacks
-        self.offset = self.keywords.join(self, _MAX_REQUIREMENTS * width)
-        # patterns with choices, and the entries meeting each of their choices
+        self._always = always
+        self.offset = self.keywords.join(self, sum(self._fields))
+        # patterns with choices, and the entries meeting each of their choices (as positions)
         self._chosen = 0
         self._choice_masks: dict[int, tuple[int, ...]] = {}
         for n, met_by in enumerate(self._choices):
             if met_by:
-                self._chosen |= 1 << n
-                self._choice_masks[n] = tuple(sum(1 << e for e in alt) for alt in met_by)
+                self._chosen |= 1 << position[n]
+                self._choice_masks[position[n]] = tuple(
+                    sum(1 << position[e] for e in alt) for alt in met_by
+                )
         self._by_keyword: list[int] = []
 
     def woken(self, text: str) -> list[int]:
@@ -519,14 +588,19 @@ class Prefilter:
     def _decode(self, total: int) -> list[int]:
         """The woken patterns, from the OR of the masks of a text's keywords.
 
-        Bits past this prefilter's three fields (another prefilter's) change nothing: only the
-        low ``width`` bits of ``met`` are read.
+        Bits past this prefilter's fields (another prefilter's) change nothing: every field is
+        cut to its width before it is read.
         """
         if not total:
             return []
-        width = self._width
-        lacks = self._lacks
-        met = total & ((total >> width) | lacks[1]) & ((total >> (2 * width)) | lacks[2])
+        width, second, _third = self._fields
+        keep_second, keep_third = self._field_masks
+        lacks_second, lacks_third = self._lacks
+        met = (
+            total
+            & (((total >> width) & keep_second) | lacks_second)
+            & (((total >> (width + second)) & keep_third) | lacks_third)
+        )
         patterns = met & self._patterns
         chosen = patterns & self._chosen
         while chosen:  # a pattern with choices also needs one alternative of each met
@@ -536,11 +610,14 @@ class Prefilter:
                 if not met & choice:
                     patterns ^= low
                     break
+        entry_of = self._entry_of
         woken = []
         while patterns:
             low = patterns & -patterns
-            woken.append(low.bit_length() - 1)
+            woken.append(entry_of[low.bit_length() - 1])
             patterns ^= low
+        if len(woken) > 1:
+            woken.sort()  # positions follow the number of requirements, not the entry order
         return woken
 
     def candidates(self, text: str) -> set[int]:

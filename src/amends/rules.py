@@ -2,9 +2,11 @@
 
 A rule file (``data/rules/*.yaml``) holds a list of rules. A *detector* rule marks spans that
 evidence one taxonomy label; a *check* rule looks at what the detectors found (how many
-apologies, which components are missing). Patterns are regular expressions over the normalised
-text (see ``document.py``) and may use ``{name}`` to insert a lexicon from
-``data/lexicons/name.tsv`` as an alternation. Errors name the file and line.
+apologies, which components are missing). A detector matches *phrases*, plain text to which the
+engine adds word boundaries and flexible blanks (``phrase_pattern``), and *patterns*, regular
+expressions; both match the normalised text (see ``document.py``) and may use ``{name}`` to
+insert a lexicon from ``data/lexicons/name.tsv`` as an alternation. Errors name the file and
+line.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ SEVERITIES = ("info", "warning", "error")
 CHECKS = ("count", "missing")
 
 _DETECTOR_KEYS = {
+    "phrases",
     "patterns",
     "exceptions",
     "sentence_requires",
@@ -107,6 +110,7 @@ class Rule:
     source: str  # file:line
     confidence: float = 1.0
     # detector fields
+    phrases: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     exceptions: tuple[str, ...] = ()
     sentence_requires: tuple[str, ...] = ()
@@ -125,8 +129,9 @@ class Rule:
     min: int = 1
     examples_fail: tuple[Example, ...] = ()
     examples_pass: tuple[Example, ...] = ()
-    # The patterns above with their lexicons expanded: what is compiled, when first needed.
-    # ``written[i]`` is ``sources[i]`` as the rule file writes it, reported with a finding.
+    # The phrases, then the patterns, as regular expressions with their lexicons expanded: what
+    # is compiled, when first needed. ``written[i]`` is ``sources[i]`` as the rule file writes
+    # it (the phrase or the pattern), reported with a finding.
     sources: tuple[str, ...] = field(default=(), repr=False)
     written: tuple[str, ...] = field(default=(), repr=False)
     exception_sources: tuple[str, ...] = field(default=(), repr=False)
@@ -287,6 +292,57 @@ def checked_sources(patterns: Iterable[str], where: str, lexicons: Lexicons) -> 
     return tuple(out)
 
 
+# -- phrases ---------------------------------------------------------------------------------
+_PHRASE_PIECE = re.compile(r"(\{[a-z_][a-z0-9_]*\})")
+# Only a regular expression writes these: in a phrase they are a pattern put in the wrong list.
+_REGEX_ONLY = re.compile(r"\\|\||\(\?|\[|\]")
+_WORD_CHAR = re.compile(r"\w")
+
+
+def phrase_pattern(phrase: str, where: str) -> str:
+    """The regular expression a phrase stands for, lexicon references left to expand.
+
+    A phrase is plain text: words separated by single spaces, and ``{name}`` for a lexicon.
+    Each space matches any run of blanks (``\\s+``); every other character matches itself
+    (punctuation included: ``can't`` or ``£5`` need no escaping); and a phrase that starts with
+    a letter, a digit, ``_`` or a lexicon matches only where a word starts (``\\b``), one that
+    ends with one only where a word ends. ``sorry for the {standin}`` is
+    ``\\bsorry\\s+for\\s+the\\s+{standin}\\b``.
+    """
+    if not phrase.strip():
+        raise RuleError(f"{where}: an empty phrase; write the words to match")
+    if phrase != phrase.strip() or "  " in phrase or any(c.isspace() and c != " " for c in phrase):
+        raise RuleError(
+            f"{where}: phrase {phrase!r}: separate its words with single spaces, none at either "
+            "end (each space matches any run of blanks)"
+        )
+    regex_only = _REGEX_ONLY.search(phrase)
+    if regex_only:
+        raise RuleError(
+            f"{where}: phrase {phrase!r} holds {regex_only.group()!r}, which only a regular "
+            "expression writes; list it under patterns:, or write each alternative as a phrase"
+        )
+    out = []
+    for number, piece in enumerate(_PHRASE_PIECE.split(phrase)):
+        if number % 2:  # a lexicon reference, expanded with the rule's patterns
+            out.append(piece)
+            continue
+        if "{" in piece or "}" in piece:
+            raise RuleError(
+                f"{where}: phrase {phrase!r} has a brace that names no lexicon; "
+                "write {name} with a lexicon of data/lexicons/ (lower case, digits, _)"
+            )
+        out.append(r"\s+".join(re.escape(word) for word in piece.split(" ")))
+    body = "".join(out)
+    starts = phrase.startswith("{") or _WORD_CHAR.match(phrase[0]) is not None
+    ends = phrase.endswith("}") or _WORD_CHAR.match(phrase[-1]) is not None
+    return ("\\b" if starts else "") + body + ("\\b" if ends else "")
+
+
+def _phrase_sources(phrases: Sequence[str], where: str) -> tuple[str, ...]:
+    return tuple(phrase_pattern(phrase, where) for phrase in phrases)
+
+
 def compile_all(sources: Iterable[str]) -> tuple[re.Pattern[str], ...]:
     """Checked sources, compiled (each once per process, shared by every rule set)."""
     return tuple(compile_with_first_chars(source) for source in sources)
@@ -340,17 +396,23 @@ def build_rule(raw: Mapping[str, Any], where: str, lexicons: Lexicons) -> Rule:
     questions = raw.get("questions", "keep")
     if questions not in ("keep", "skip", "only"):
         raise RuleError(f"{where}: questions must be keep, skip or only")
+    phrases = _strings(raw.get("phrases"), where, "phrases")
     patterns = _strings(raw.get("patterns"), where, "patterns")
+    written = phrases + patterns
+    for i, item in enumerate(written):
+        if item in written[:i]:
+            kind = "phrase" if i < len(phrases) else "pattern"
+            raise RuleError(f"{where}: {kind} {item!r} is listed twice")
     echo = _echo(raw.get("echo"), where, lexicons)
-    if check is None and not patterns and echo is None:
-        raise RuleError(f"{where}: a detector needs patterns or echo (or give it a check)")
-    if echo is not None and patterns:
-        raise RuleError(f"{where}: an echo rule takes no patterns")
+    if check is None and not written and echo is None:
+        raise RuleError(f"{where}: a detector needs phrases, patterns or echo (or give it a check)")
+    if echo is not None and written:
+        raise RuleError(f"{where}: an echo rule takes no phrases or patterns")
     situation = raw.get("situation", "any")
     if situation not in SITUATIONS:
         raise RuleError(f"{where}: situation must be one of {', '.join(SITUATIONS)}")
-    if check is not None and patterns:
-        raise RuleError(f"{where}: a check rule takes no patterns")
+    if check is not None and written:
+        raise RuleError(f"{where}: a check rule takes no phrases or patterns")
     of = raw.get("of")
     if check is not None and of not in LABELS:
         raise RuleError(f"{where}: check {check!r} needs 'of' naming a taxonomy label")
@@ -378,6 +440,7 @@ def build_rule(raw: Mapping[str, Any], where: str, lexicons: Lexicons) -> Rule:
         suggest=_strings(raw.get("suggest"), where, "suggest"),
         source=where,
         confidence=float(raw.get("confidence", 1.0)),
+        phrases=phrases,
         patterns=patterns,
         exceptions=exceptions,
         sentence_requires=requires,
@@ -395,8 +458,8 @@ def build_rule(raw: Mapping[str, Any], where: str, lexicons: Lexicons) -> Rule:
         min=int(raw.get("min", 1)),
         examples_fail=fail,
         examples_pass=passing,
-        sources=checked_sources(patterns, where, lexicons),
-        written=patterns,
+        sources=checked_sources(_phrase_sources(phrases, where) + patterns, where, lexicons),
+        written=written,
         exception_sources=checked_sources(exceptions, where, lexicons),
         requires_sources=checked_sources(requires, where, lexicons),
         excludes_sources=checked_sources(excludes, where, lexicons),
