@@ -553,3 +553,33 @@ def test_console_script_check_rejects_undecodable_stdin():
     assert proc.returncode == 2
     assert b"not valid UTF-8" in proc.stderr
     assert proc.stdout == b""
+
+
+# -- big replies -----------------------------------------------------------------------------
+
+MANY = ("Sorry for any inconvenience — “calm down”, it won't happen again. " * 400).strip()
+
+
+def test_check_json_written_a_finding_at_a_time_is_the_report_exactly():
+    result = amends_cli("check", MANY, "--customer", "Été: 3 hours on hold!", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = amends.analyze(MANY, "Été: 3 hours on hold!")
+    assert len(report.findings) > 1000
+    expected = json.dumps(report.to_dict(detail=True), ensure_ascii=False, indent=2) + "\n"
+    assert result.stdout == expected
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_analyze_json_written_a_finding_at_a_time_is_the_report_exactly(fmt):
+    rows = [{"id": {"findings": []}, "text": MANY}, {"id": 2, "text": "Thanks!"}]
+    result = amends_cli("analyze", "-", "--format", fmt, input=jsonl_text(rows))
+    assert result.exit_code == 0, result.output
+    expected = [amends.analyze(r["text"]).to_dict(id=r["id"]) for r in rows]
+    if fmt == "json":
+        assert json.loads(result.stdout) == expected
+    else:
+        assert result.stdout == "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in expected)
+
+
+def jsonl_text(rows: list[dict]) -> str:
+    return "".join(json.dumps(r) + "\n" for r in rows)

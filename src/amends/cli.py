@@ -8,7 +8,7 @@ from contextlib import ExitStack
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -16,15 +16,17 @@ from rich.text import Text
 
 from . import __version__
 from .analyzer import Analyzer, get_analyzer
-from .batch import Columns, NotText, analyse_rows, check_encoding, open_rows
+from .batch import Columns, NotText, analyse, check_encoding, open_rows
 from .config import ConfigError, load_config
 from .evaluate import evaluate
 from .model import COMPONENTS, LABELS, MISTAKES, Config, Report
 from .render import (
     breakdown_table,
+    json_chunks,
     make_console,
     report_lines,
     report_panel,
+    row_lines,
     summary_table,
 )
 from .rules import RuleError, find_rule
@@ -140,7 +142,8 @@ def check(
     except (ValueError, TypeError) as exc:
         raise fail(str(exc)) from exc
     if fmt is ReportFormat.json:
-        typer.echo(json.dumps(report.to_dict(detail=True), ensure_ascii=False, indent=2))
+        sys.stdout.writelines(json_chunks(report, detail=True, indent=2))
+        sys.stdout.write("\n")
         return
     console = make_console()
     console.print(report_panel(report))
@@ -229,16 +232,27 @@ def analyze(
         first = True
         if fmt is BatchFormat.json:
             out.write("[")
-        for row, result in analyse_rows(rows, analyzer, columns):
-            if "error" in result:
+        for outcome in analyse(rows, analyzer, columns):
+            report = outcome.report
+            if report is None:
                 rejected += 1
-                not_utf8 += "not valid UTF-8" in result["error"]
-            if fmt is BatchFormat.jsonl:
-                out.write(json.dumps(result, ensure_ascii=False) + "\n")
-            elif fmt is BatchFormat.json:
-                out.write(("\n" if first else ",\n") + json.dumps(result, ensure_ascii=False))
+                not_utf8 += "not valid UTF-8" in (outcome.error or "")
+            if fmt is BatchFormat.text:
+                lines = (
+                    row_lines(report, outcome.id)
+                    if report is not None
+                    else [f"line {outcome.row.line}: rejected: {outcome.error}"]
+                )
+                out.writelines(line + "\n" for line in lines)
+                continue
+            if fmt is BatchFormat.json:
+                out.write("\n" if first else ",\n")
+            if report is None:
+                out.write(json.dumps(outcome.to_dict(), ensure_ascii=False))
             else:
-                out.write(_text_row(result, row.data) + "\n")
+                out.writelines(json_chunks(report, outcome.id))
+            if fmt is BatchFormat.jsonl:
+                out.write("\n")
             first = False
         if fmt is BatchFormat.json:
             out.write("\n]\n")
@@ -256,20 +270,6 @@ def analyze(
 
 
 _DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
-
-
-def _text_row(result: dict[str, Any], data: dict[str, Any] | None) -> str:
-    if "error" in result:
-        return f"line {result['line']}: rejected: {result['error']}"
-    lines = [
-        f"{result['id'] if result['id'] is not None else '-'}: score {result['score']}, "
-        f"quality {result['quality'] if result['quality'] is not None else 'n/a'}",
-        f"  labels: {', '.join(result['labels']) or 'none'}",
-    ]
-    for f in result["findings"]:
-        where = f"{f['start']}-{f['end']}" if f["start"] is not None else "-"
-        lines.append(f"  {where} {f['code']} {f['name']} [{f['label']}] {f['message']}")
-    return "\n".join(lines)
 
 
 @app.command()

@@ -1,9 +1,12 @@
-"""Renderers: a report as highlighted text (rich), as one line per finding, and batch summaries."""
+"""Renderers: a report as highlighted text (rich), as one line per finding, as JSON written a
+finding at a time, and batch summaries."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from rich.console import Console, Group
@@ -151,3 +154,56 @@ def summary_table(reports: Iterable[Report], rejected: int = 0) -> Table:
 
 def make_console(no_color: bool = False, width: int | None = None) -> Console:
     return Console(no_color=no_color, width=width, soft_wrap=False, highlight=False, markup=False)
+
+
+# Stands in for the findings while the rest of a report is serialised; nothing after the
+# findings in the wire format comes from the user, so its last occurrence is the real one.
+_FINDINGS = "\x00amends-findings\x00"
+_CHUNK = 256  # findings serialised per piece
+
+
+def json_chunks(
+    report: Report, id: Any = None, detail: bool = False, indent: int | None = None
+) -> Iterator[str]:
+    """``json.dumps(report.to_dict(id, detail), ensure_ascii=False, indent=indent)`` in pieces,
+    a few findings at a time: a report with a hundred thousand findings is never held whole as
+    dicts or as one string."""
+    head = dataclasses.replace(report, findings=()).to_dict(id=id, detail=detail)
+    head["findings"] = _FINDINGS
+    whole = json.dumps(head, ensure_ascii=False, indent=indent)
+    cut = whole.rfind(json.dumps(_FINDINGS))
+    yield whole[:cut]
+    findings = report.findings
+    if not findings:
+        yield "[]"
+    elif indent is None:
+        yield "["
+        for i in range(0, len(findings), _CHUNK):
+            yield ("" if i == 0 else ", ") + ", ".join(
+                json.dumps(f.to_dict(detail), ensure_ascii=False) for f in findings[i : i + _CHUNK]
+            )
+        yield "]"
+    else:
+        inner = "\n" + " " * (2 * indent)
+        yield "["
+        for i in range(0, len(findings), _CHUNK):
+            yield ("" if i == 0 else ",") + ",".join(
+                inner
+                + json.dumps(f.to_dict(detail), ensure_ascii=False, indent=indent).replace(
+                    "\n", inner
+                )
+                for f in findings[i : i + _CHUNK]
+            )
+        yield "\n" + " " * indent + "]"
+    yield whole[cut + len(json.dumps(_FINDINGS)) :]
+
+
+def row_lines(report: Report, id: Any = None) -> Iterator[str]:
+    """A report as ``analyze --format text`` shows it: a head line, the labels, then one line
+    per finding (``finding_line``)."""
+    quality = report.quality if report.quality is not None else "n/a"
+    score = report.score if report.score is not None else "n/a"
+    yield f"{id if id is not None else '-'}: score {score}, quality {quality}"
+    yield f"  labels: {', '.join(report.labels) or 'none'}"
+    for f in report.findings:
+        yield "  " + finding_line(f)
