@@ -583,3 +583,33 @@ def test_analyze_json_written_a_finding_at_a_time_is_the_report_exactly(fmt):
 
 def jsonl_text(rows: list[dict]) -> str:
     return "".join(json.dumps(r) + "\n" for r in rows)
+
+
+def test_check_text_on_a_big_reply_lists_every_finding_once():
+    result = amends_cli("check", MANY)
+    assert result.exit_code == 0, result.output
+    report = amends.analyze(MANY)
+    spans = [f for f in report.findings if f.start is not None]
+    rows = [x for x in result.stdout.splitlines() if re.match(r"[CM]\d{3}  ", x)]
+    assert [x.split()[0] for x in rows] == [f.code for f in spans]
+
+
+@pytest.mark.parametrize("columns", ["60", "80", "120"])
+def test_check_text_fits_the_terminal_width_below_the_reply(columns):
+    result = amends_cli(
+        "check", BOTH, "--customer", "On hold for 55 minutes!", env={"COLUMNS": columns}
+    )
+    assert result.exit_code == 0, result.output
+    below = result.stdout.split("\n\n", 1)[1]
+    assert "score breakdown" in below
+    for line in below.splitlines():
+        assert len(line) <= int(columns), line
+
+
+def test_check_text_says_the_same_in_colour_and_plain():
+    coloured = runner.invoke(
+        app, ["check", BOTH], env={"FORCE_COLOR": "1", "NO_COLOR": None, "COLUMNS": "100"}
+    )
+    plain = amends_cli("check", BOTH, env={"COLUMNS": "100"})
+    assert "\x1b[" in coloured.stdout and "\x1b[" not in plain.stdout
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured.stdout) == plain.stdout

@@ -21,11 +21,13 @@ from .config import ConfigError, load_config
 from .evaluate import evaluate
 from .model import COMPONENTS, LABELS, MISTAKES, Config, Report
 from .render import (
-    breakdown_table,
+    breakdown_lines,
     json_chunks,
     make_console,
+    print_lines,
     report_lines,
     report_panel,
+    report_text,
     row_lines,
     summary_table,
 )
@@ -146,9 +148,9 @@ def check(
         sys.stdout.write("\n")
         return
     console = make_console()
-    console.print(report_panel(report))
+    print_lines(console, report_text(report, console.width))
     console.print()
-    console.print(breakdown_table(report))
+    print_lines(console, breakdown_lines(report, console.width))
 
 
 @app.command()
