@@ -8,12 +8,14 @@ import json
 import textwrap
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.padding import Padding
 from rich.table import Table
-from rich.text import Text
+from rich.text import Span, Text
 
 from .model import COMPONENTS, MISTAKES, Finding, Report
 
@@ -60,6 +62,10 @@ FOUND_WIDTH = 36  # a longer match is cut, with "…", in the table of findings
 MIN_WRAP = 24  # narrower than this, a column's text runs on instead of wrapping
 
 
+# A table cell: its text, or its text and a style.
+Cell = str | tuple[str, str]
+
+
 def report_text(report: Report, width: int = 100, reply: bool = True) -> Iterator[Text]:
     """A report as ``amends check`` shows it, one line at a time: the reply highlighted, the
     score and situation, a table of findings (code, label, what was found, the rule or what to
@@ -80,28 +86,29 @@ def report_text(report: Report, width: int = 100, reply: bool = True) -> Iterato
         widths = (4, label_width, found_width)
         yield from _row(("code", "label", "found"), "rule / what to write instead", widths, width)
         for f in spans:
-            style = "red" if f.kind == "mistake" else "green"
-            cells = (Text(f.code, style=style), f.label, _found(f, found_width))
-            advice = [_without_match(f)] if f.kind == "mistake" else [f.name]
-            if f.kind == "mistake" and f.suggestions:
-                advice.append("→ " + f.suggestions[0])
-            yield from _row(cells, advice, widths, width)
+            if f.kind == "mistake":
+                code: Cell = (f.code, "red")
+                advice = [_without_match(f)] + (["→ " + f.suggestions[0]] if f.suggestions else [])
+            else:
+                code, advice = (f.code, "green"), [f.name]
+            yield from _row((code, f.label, _found(f, found_width)), advice, widths, width)
     missing = [f for f in report.findings if f.kind == "missing"]
     if missing:
         yield Text("missing", style="bold yellow")
         for f in missing:
             advice = [f.message] + (["→ " + f.suggestions[0]] if f.suggestions else [])
-            yield from _row((Text(f.code, style="yellow"),), advice, (4,), width)
+            yield from _row(((f.code, "yellow"),), advice, (4,), width)
 
 
 def breakdown_lines(report: Report, width: int = 100) -> Iterator[Text]:
     """The score's breakdown: where the score starts, the points each label won or lost and
     the rules behind them, and the final score."""
     b = report.breakdown
-    rows: list[tuple[str, Text, str, str]] = [
+    rows: list[tuple[str, str, str, str, str]] = [
         (
             "start",
-            Text(f"{b.base:g}"),
+            f"{b.base:g}",
+            "",
             "",
             "a reply the case called for, before components"
             if b.needed
@@ -110,54 +117,60 @@ def breakdown_lines(report: Report, width: int = 100) -> Iterator[Text]:
     ]
     for line in b.lines:
         style = "green" if line.points > 0 else "red" if line.points < 0 else "yellow"
-        rows.append(
-            (line.label, Text(f"{line.points:+g}", style=style), " ".join(line.codes), line.reason)
-        )
+        rows.append((line.label, f"{line.points:+g}", style, " ".join(line.codes), line.reason))
     score = "n/a" if report.score is None else str(report.score)
-    rows.append(("score", Text(score, style="bold"), "", "clipped to 0-100"))
+    rows.append(("score", score, "bold", "", "clipped to 0-100"))
     label_width = max(len("label"), *(len(r[0]) for r in rows))
     points_width = max(len("points"), *(len(r[1]) for r in rows))
-    codes_width = max(len("rules"), *(len(r[2]) for r in rows))
+    codes_width = max(len("rules"), *(len(r[3]) for r in rows))
     yield Text("score breakdown", style="bold")
     widths = (label_width, points_width, codes_width)
-    yield from _row(("label", Text("points", justify="right"), "rules"), "why", widths, width)
-    for label, points, codes, why in rows:
-        points = Text(" " * (points_width - len(points))) + points
-        yield from _row((label, points, codes), why, widths, width)
+    yield from _row(("label", "points".rjust(points_width), "rules"), "why", widths, width)
+    for label, points, style, codes, why in rows:
+        cell: Cell = (points.rjust(points_width), style) if style else points.rjust(points_width)
+        yield from _row((label, cell, codes), why, widths, width)
 
 
 def _row(
-    cells: Sequence[str | Text], last: str | Sequence[str], widths: Sequence[int], width: int
+    cells: Sequence[Cell], last: str | Sequence[str], widths: Sequence[int], width: int
 ) -> Iterator[Text]:
     """One table row: ``cells`` padded to ``widths`` and two blanks apart, then ``last`` (one or
     more paragraphs) wrapped to what is left of ``width``, continuation lines under it. When
     too little is left, ``last`` goes under the cells, slightly indented, on lines of its own."""
-    line = Text()
+    parts: list[str] = []
+    styles: list[Span] = []
+    at = 0
     for cell, cell_width in zip(cells, widths, strict=True):
-        cell = Text(cell) if isinstance(cell, str) else cell
-        line.append_text(cell)
-        line.append(" " * (cell_width - cell.cell_len + 2))
+        plain, style = (cell, "") if isinstance(cell, str) else cell
+        if style:  # not on the blanks that right-align a cell
+            styles.append(Span(at + len(plain) - len(plain.lstrip(" ")), at + len(plain), style))
+        pad = " " * (cell_width - cell_len(plain) + 2)
+        parts += (plain, pad)
+        at += len(plain) + len(pad)
     indent = sum(widths) + 2 * len(widths)
     below = width - indent < MIN_WRAP
     if below:
         indent = min(indent, 6)
     room = max(width - indent, MIN_WRAP)
-    paragraphs = [last] if isinstance(last, str) else list(last)
-    wrapped = [
-        piece
-        for paragraph in paragraphs
-        for piece in (textwrap.wrap(paragraph, room) if len(paragraph) > room else None)
-        or [paragraph]
-    ]
+    paragraphs = [last] if isinstance(last, str) else last
+    wrapped = [piece for paragraph in paragraphs for piece in _wrap(paragraph, room)]
     if below:
-        line.rstrip()
-        yield line
-        yield from (Text(" " * indent + piece) for piece in wrapped)
-        return
-    line.append(wrapped[0])
-    yield line
-    for piece in wrapped[1:]:
-        yield Text(" " * indent + piece)
+        yield Text("".join(parts).rstrip(), spans=styles)
+    else:
+        parts.append(wrapped[0])
+        yield Text("".join(parts), spans=styles)
+        wrapped = wrapped[1:]
+    margin = " " * indent
+    for piece in wrapped:
+        yield Text(margin + piece)
+
+
+@lru_cache(maxsize=4096)
+def _wrap(paragraph: str, room: int) -> tuple[str, ...]:
+    """A paragraph in lines of at most ``room`` characters (many findings share their advice)."""
+    if len(paragraph) <= room:
+        return (paragraph,)
+    return tuple(textwrap.wrap(paragraph, room)) or (paragraph,)
 
 
 def _reply_lines(report: Report) -> Iterator[Text]:
