@@ -8,20 +8,20 @@ from contextlib import ExitStack
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from . import __version__
+from . import __version__, labelled
 from .analyzer import Analyzer, get_analyzer
 from .batch import Columns, NotText, analyse, check_encoding, open_rows
 from .config import ConfigError, load_config
-from .evaluate import evaluate
-from .model import COMPONENTS, LABELS, MISTAKES, Config, Report
+from .evaluate import NotGold, evaluate
+from .model import LABELS, Config, Report
 from .render import (
     breakdown_lines,
+    evaluation_lines,
     json_chunks,
     make_console,
     print_lines,
@@ -356,13 +356,21 @@ def explain(
             console.print(s)
 
 
+DEFAULT_SETS = ("dev", "validation")
+
+
 @app.command(name="eval")
 def eval_command(
-    gold: Annotated[
-        Path, typer.Argument(help="Labelled JSONL: reply, customer, 0/1 per label, quality.")
-    ],
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Labelled sets by name (dev, validation, train, pool, batchN) or JSONL files "
+            "(reply or text, customer, 0/1 per label, quality); default: dev and validation.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="text or json.")
+        ReportFormat, typer.Option("--format", "-f", help="text, or json: one object per set.")
     ] = ReportFormat.text,
     errors: Annotated[
         list[str] | None, typer.Option("--errors", help="Also list the ids misjudged for LABEL.")
@@ -371,49 +379,46 @@ def eval_command(
     ignore: IgnoreOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Accuracy on a labelled set: per-label P/R/F1, macro-F1, Spearman(score, quality)."""
-    if not gold.is_file():
-        raise fail(f"{gold}: no such file")
+    """Accuracy on labelled sets, side by side: per-label P/R/F1, macro-F1, Spearman(score,
+    quality), whether an apology was needed."""
     for label in errors or ():
         if label not in LABELS:
             raise fail(f"--errors {label!r} is not a taxonomy label")
     analyzer = build_analyzer(select, ignore, config)
-    try:
-        result = evaluate(gold, analyzer)
-    except UnicodeDecodeError as exc:
-        raise fail(f"{gold}: not valid UTF-8 ({exc.reason}); re-save it as UTF-8") from exc
-    except (ValueError, TypeError) as exc:
-        # a row the analyzer refuses (too long, customer not a string) or a non-numeric quality
-        raise fail(f"{gold}: a row could not be evaluated: {exc}") from exc
-    if fmt is ReportFormat.json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
-        return
-    console = make_console()
-    table = Table(show_header=True, header_style="bold", box=None)
-    for column in ("label", "precision", "recall", "F1", "support"):
-        table.add_column(column, justify="left" if column == "label" else "right")
-    for group in (COMPONENTS, MISTAKES):
-        for label in group:
-            c = result.labels[label]
-            table.add_row(
-                label, f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}", str(c.support)
+    results = []
+    for source in sources or DEFAULT_SETS:
+        gold: Path | list[dict[str, Any]]
+        if Path(source).is_file():
+            gold = Path(source)
+        elif labelled.is_name(source):
+            try:
+                gold = labelled.load(source)
+            except labelled.MissingData as exc:
+                typer.echo(f"amends: skipped {source}: {exc}", err=True)
+                continue
+            except FileNotFoundError as exc:
+                typer.echo(f"amends: skipped {source}: {exc.filename} is not here", err=True)
+                continue
+            except (ValueError, KeyError, OSError) as exc:
+                raise fail(f"{source}: the labelled set could not be read: {exc}") from exc
+        else:
+            raise fail(
+                f"{source}: no such file, nor a labelled set (dev, validation, train, pool, batchN)"
             )
-        table.add_section()
-    console.print(table)
-    for label in errors or ():
-        e = result.errors[label]
-        console.print(f"{label}: false positives {', '.join(e.false_positives) or 'none'}")
-        console.print(f"{label}: false negatives {', '.join(e.false_negatives) or 'none'}")
-    for problem in result.skipped:
-        console.print(f"skipped {problem}")
-    console.print(
-        f"rows {result.rows}; situation: cause accuracy {result.cause_accuracy:.3f}, "
-        f"wait F1 {result.wait.f1:.3f}; quality exact {result.quality_exact}/"
-        f"{result.quality_rows}"
-    )
-    console.print(f"macro-F1 components {result.macro_components:.3f}")
-    console.print(f"macro-F1 mistakes   {result.macro_mistakes:.3f}")
-    console.print(f"Spearman(score, quality) {result.spearman:.3f} over {result.quality_rows} rows")
+        try:
+            results.append(evaluate(gold, analyzer, source))
+        except NotGold as exc:
+            raise fail(f"{source}: {exc}") from exc
+        except (ValueError, TypeError) as exc:
+            # a row the analyzer refuses (too long, customer not a string)
+            raise fail(f"{source}: a row could not be evaluated: {exc}") from exc
+    if not results:
+        raise fail("nothing to evaluate: no labelled set was found (see above)")
+    if fmt is ReportFormat.json:
+        typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
+        return
+    for line in evaluation_lines(results, errors or ()):
+        typer.echo(line)
 
 
 def sample_path() -> Path:

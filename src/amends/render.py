@@ -7,7 +7,7 @@ import dataclasses
 import json
 import textwrap
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -17,6 +17,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Span, Text
 
+from .evaluate import MIN_SUPPORT, Evaluation
 from .model import COMPONENTS, MISTAKES, Finding, Report
 
 STYLES = {
@@ -329,3 +330,98 @@ def row_lines(report: Report, id: Any = None) -> Iterator[str]:
     yield f"  labels: {', '.join(report.labels) or 'none'}"
     for f in report.findings:
         yield "  " + finding_line(f)
+
+
+def evaluation_lines(results: Sequence[Evaluation], errors: Sequence[str] = ()) -> Iterator[str]:
+    """``amends eval``'s text output: a per-label table (precision, recall, F1 and support for
+    one set; F1 and support side by side for several), the summary figures with one column per
+    set, then what was left out and why, and the ids misjudged for each label of ``errors``."""
+    several = len(results) > 1
+
+    def figure(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    table: list[list[str]] = []
+    if several:
+        table.append(["", *(x for r in results for x in (r.name, ""))])
+        table.append(["label", *(x for _ in results for x in ("F1", "support"))])
+    else:
+        table.append(["label", "precision", "recall", "F1", "support"])
+    for group in (COMPONENTS, MISTAKES):
+        for label in group:
+            cells = [label]
+            for r in results:
+                c = r.labels[label]
+                labelled = c.rows > 0
+                if not several:
+                    cells += [figure(c.precision if labelled else None)]
+                    cells += [figure(c.recall if labelled else None)]
+                cells += [figure(c.f1 if labelled else None), str(c.support)]
+            table.append(cells)
+        table.append([])
+    yield from _aligned(table)
+
+    def per_set(make: Callable[[Evaluation], str]) -> list[str]:
+        return [make(r) for r in results]
+
+    def count(r: Evaluation, group: Sequence[str]) -> str:
+        return f"{len(r.macro_labels(group))} of {len(group)} labels"
+
+    summary = [
+        ["", *per_set(lambda r: r.name)] if several else [],
+        ["rows", *per_set(lambda r: str(r.rows))],
+        ["macro-F1 components", *per_set(lambda r: figure(r.macro_components))],
+        ["  over", *per_set(lambda r: count(r, COMPONENTS))],
+        ["macro-F1 mistakes", *per_set(lambda r: figure(r.macro_mistakes))],
+        ["  over", *per_set(lambda r: count(r, MISTAKES))],
+        [
+            "Spearman(score, quality)",
+            *per_set(lambda r: figure(r.spearman if r.spearman_rows else None)),
+        ],
+        ["  over rows with a quality and a score", *per_set(lambda r: str(r.spearman_rows))],
+        ["  rated rows amends gave no score", *per_set(lambda r: str(r.rated_without_score))],
+        ["quality exact", *per_set(lambda r: f"{r.quality_exact}/{r.rated}")],
+        ["apology needed: precision", *per_set(lambda r: _needed(r, "precision"))],
+        ["                recall", *per_set(lambda r: _needed(r, "recall"))],
+        ["                F1", *per_set(lambda r: _needed(r, "f1"))],
+        ["situation: cause accuracy", *per_set(lambda r: figure(r.cause_accuracy))],
+        ["           wait F1", *per_set(lambda r: figure(r.wait.f1 if r.wait.rows else None))],
+    ]
+    yield from _aligned([row for row in summary if row])
+    for r in results:
+        prefix = f"{r.name}: " if several else ""
+        out = [
+            f"{x} ({r.labels[x].support})" for g in (COMPONENTS, MISTAKES) for x in r.left_out(g)
+        ]
+        if out:
+            yield (
+                f"{prefix}left out of macro-F1 for fewer than {MIN_SUPPORT} gold positives: "
+                + ", ".join(out)
+            )
+        for problem in r.skipped:
+            yield f"{prefix}skipped {problem}"
+        for label in errors:
+            e = r.errors[label]
+            yield f"{prefix}{label}: false positives {', '.join(e.false_positives) or 'none'}"
+            yield f"{prefix}{label}: false negatives {', '.join(e.false_negatives) or 'none'}"
+
+
+def _needed(r: Evaluation, figure: str) -> str:
+    if not r.needed.rows:
+        return "n/a"
+    return f"{getattr(r.needed, figure):.3f}"
+
+
+def _aligned(rows: Sequence[Sequence[str]]) -> Iterator[str]:
+    """Rows of cells as lines, the first column left-aligned and the rest right-aligned; an
+    empty row is a blank line."""
+    columns = max(len(row) for row in rows)
+    widths = [max((len(row[i]) for row in rows if i < len(row)), default=0) for i in range(columns)]
+    for row in rows:
+        if not row:
+            yield ""
+            continue
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=False)
+        ]
+        yield "  ".join(cells).rstrip()
