@@ -247,14 +247,6 @@ def analyse(
         yield Outcome(row, report, row.data.get(columns.id))
 
 
-def analyse_rows(
-    rows: Iterable[Row], analyzer: Analyzer, columns: Columns = Columns()
-) -> Iterator[tuple[Row, dict[str, Any]]]:
-    """Yield each row with its output object: a report, or ``{"line", "error"}``."""
-    for outcome in analyse(rows, analyzer, columns):
-        yield outcome.row, outcome.to_dict()
-
-
 class NotText(ValueError):
     """The input is not text at all (an image, an archive, ...): one error for the whole file
     rather than a row per line of noise."""
