@@ -308,118 +308,6 @@ def test_explain_an_unknown_rule_fails_clearly(key):
     assert result.stdout == ""
 
 
-# -- eval ------------------------------------------------------------------------------------
-
-
-def gold_rows() -> list[dict]:
-    none = dict.fromkeys(LABELS, 0)
-    return [
-        {**none, "id": "g1", "reply": VAGUE, "apology": 1, "vague_apology": 1, "quality": 2},
-        {**none, "id": "g2", "reply": RUDE, "confrontational": 1, "quality": 1},
-        {
-            **none,
-            "id": "g3",
-            "reply": GOOD,
-            "customer": "My parcel was due Monday and it's now Thursday.",
-            "apology": 1,
-            "acknowledge": 1,
-            "responsibility": 1,
-            "explanation": 1,
-            "remedy": 1,
-            "follow_up": 1,
-            "compensation": 1,
-            "gratitude": 1,
-            "cause": "ours",
-            "wait": 1,
-            "quality": 5,
-        },
-        {**none, "id": "g4", "reply": "Thank you for contacting us.", "quality": None},
-    ]
-
-
-@pytest.fixture
-def gold(tmp_path) -> Path:
-    path = tmp_path / "gold.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in gold_rows()), encoding="utf-8")
-    return path
-
-
-def test_eval_text_prints_the_table_macro_f1_and_spearman(gold):
-    result = amends_cli("eval", str(gold))
-    assert result.exit_code == 0, result.output
-    out = result.stdout
-    assert re.search(r"label\s+precision\s+recall\s+F1\s+support", out)
-    for label in LABELS:
-        assert re.search(rf"^\s*{label}\s+\d\.\d{{3}}\s+\d\.\d{{3}}\s+\d\.\d{{3}}\s+\d+", out, re.M)
-    apology_row = next(x for x in out.splitlines() if x.split()[:1] == ["apology"])
-    assert apology_row.split()[-1] == "2"  # support comes from the gold labels
-    assert re.search(r"macro-F1 components \d\.\d{3}", out)
-    assert re.search(r"macro-F1 mistakes\s+\d\.\d{3}", out)
-    assert re.search(r"Spearman\(score, quality\) -?\d\.\d{3} over 3 rows", out)
-    assert "rows 4" in out
-
-
-def test_eval_json(gold):
-    result = amends_cli("eval", str(gold), "--format", "json")
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert data["rows"] == 4
-    assert set(data["labels"]) == set(LABELS)
-    assert data["labels"]["apology"]["support"] == 2
-    assert data["labels"]["confrontational"]["support"] == 1
-    for key in ("macro_f1_components", "macro_f1_mistakes"):
-        assert 0.0 <= data[key] <= 1.0
-    assert -1.0 <= data["spearman_score_quality"] <= 1.0
-    # a rude one-liner, a stock apology and a model reply are clear-cut to rank
-    assert data["spearman_score_quality"] > 0
-    assert data["skipped"] == []
-
-
-def test_eval_reports_skipped_lines_and_misjudged_ids(gold):
-    with gold.open("a", encoding="utf-8") as handle:
-        handle.write("not json\n")
-        handle.write('{"id": "g9", "text": "no reply field"}\n')
-    result = amends_cli("eval", str(gold), "--errors", "confrontational")
-    assert result.exit_code == 0, result.output
-    assert "skipped line 5: not valid JSON" in result.stdout
-    assert "skipped line 6: needs a string 'reply'" in result.stdout
-    assert "confrontational: false positives" in result.stdout
-    assert "confrontational: false negatives" in result.stdout
-
-
-def test_eval_errors_for_an_unknown_label_and_a_missing_file(gold, tmp_path):
-    bad_label = amends_cli("eval", str(gold), "--errors", "rudeness")
-    assert bad_label.exit_code == 2
-    assert "'rudeness' is not a taxonomy label" in bad_label.stderr
-    missing = amends_cli("eval", str(tmp_path / "none.jsonl"))
-    assert missing.exit_code == 2
-    assert "no such file" in missing.stderr
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (b'{"reply": "Calm \xff down."}\n', "line 1: not valid UTF-8"),
-        (b'{"reply": "' + b"a" * 1_000_001 + b'", "quality": 1}\n', "1,000,000 characters"),
-        (b'{"reply": "Calm down.", "customer": 5}\n', "'customer' must be a string"),
-        (b'{"reply": "Calm down.", "quality": "high"}\n', "'high'"),
-        (b'{"reply": "Calm down.", "confrontational": "0"}\n', "must be 0 or 1"),
-    ],
-    ids=["not-utf8", "too-long", "customer-not-string", "quality-not-a-number", "label-string"],
-)
-def test_eval_skips_a_row_it_cannot_use_with_its_reason_and_scores_the_rest(
-    tmp_path, content, message
-):
-    path = tmp_path / "gold.jsonl"
-    good = b'{"reply": "Calm down.", "confrontational": 1}\n'
-    path.write_bytes(content + good)
-    result = amends_cli("eval", str(path))
-    assert result.exit_code == 0, result.stderr
-    assert "skipped line 1:" in result.stdout
-    assert message in result.stdout
-    assert "rows 1;" in result.stdout
-
-
 # -- demo ------------------------------------------------------------------------------------
 
 
@@ -557,3 +445,63 @@ def test_console_script_check_rejects_undecodable_stdin():
     assert proc.returncode == 2
     assert b"not valid UTF-8" in proc.stderr
     assert proc.stdout == b""
+
+
+# -- big replies -----------------------------------------------------------------------------
+
+MANY = ("Sorry for any inconvenience — “calm down”, it won't happen again. " * 400).strip()
+
+
+def test_check_json_written_a_finding_at_a_time_is_the_report_exactly():
+    result = amends_cli("check", MANY, "--customer", "Été: 3 hours on hold!", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = amends.analyze(MANY, "Été: 3 hours on hold!")
+    assert len(report.findings) > 1000
+    expected = json.dumps(report.to_dict(detail=True), ensure_ascii=False, indent=2) + "\n"
+    assert result.stdout == expected
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_analyze_json_written_a_finding_at_a_time_is_the_report_exactly(fmt):
+    rows = [{"id": {"findings": []}, "text": MANY}, {"id": 2, "text": "Thanks!"}]
+    result = amends_cli("analyze", "-", "--format", fmt, input=jsonl_text(rows))
+    assert result.exit_code == 0, result.output
+    expected = [amends.analyze(r["text"]).to_dict(id=r["id"]) for r in rows]
+    if fmt == "json":
+        assert json.loads(result.stdout) == expected
+    else:
+        assert result.stdout == "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in expected)
+
+
+def jsonl_text(rows: list[dict]) -> str:
+    return "".join(json.dumps(r) + "\n" for r in rows)
+
+
+def test_check_text_on_a_big_reply_lists_every_finding_once():
+    result = amends_cli("check", MANY)
+    assert result.exit_code == 0, result.output
+    report = amends.analyze(MANY)
+    spans = [f for f in report.findings if f.start is not None]
+    rows = [x for x in result.stdout.splitlines() if re.match(r"[CM]\d{3}  ", x)]
+    assert [x.split()[0] for x in rows] == [f.code for f in spans]
+
+
+@pytest.mark.parametrize("columns", ["60", "80", "120"])
+def test_check_text_fits_the_terminal_width_below_the_reply(columns):
+    result = amends_cli(
+        "check", BOTH, "--customer", "On hold for 55 minutes!", env={"COLUMNS": columns}
+    )
+    assert result.exit_code == 0, result.output
+    below = result.stdout.split("\n\n", 1)[1]
+    assert "score breakdown" in below
+    for line in below.splitlines():
+        assert len(line) <= int(columns), line
+
+
+def test_check_text_says_the_same_in_colour_and_plain():
+    coloured = runner.invoke(
+        app, ["check", BOTH], env={"FORCE_COLOR": "1", "NO_COLOR": None, "COLUMNS": "100"}
+    )
+    plain = amends_cli("check", BOTH, env={"COLUMNS": "100"})
+    assert "\x1b[" in coloured.stdout and "\x1b[" not in plain.stdout
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured.stdout) == plain.stdout

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from .analyzer import MAX_CHARS, Analyzer
+from .model import Report
 
 FORMATS = ("jsonl", "csv")
 
@@ -210,14 +211,30 @@ def validate(row: Row, columns: Columns = Columns()) -> str | None:
     return None
 
 
-def analyse_rows(
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one input row: its report and id, or why it was rejected."""
+
+    row: Row
+    report: Report | None = None
+    id: Any = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The output object: the report (``Report.to_dict``), or ``{"line", "error"}``."""
+        if self.report is None:
+            return {"line": self.row.line, "error": self.error}
+        return self.report.to_dict(id=self.id)
+
+
+def analyse(
     rows: Iterable[Row], analyzer: Analyzer, columns: Columns = Columns()
-) -> Iterator[tuple[Row, dict[str, Any]]]:
-    """Yield each row with its output object: a report, or ``{"line", "error"}``."""
+) -> Iterator[Outcome]:
+    """Analyse each row, in order; a row that cannot be analysed says why."""
     for row in rows:
         problem = row.error or validate(row, columns)
         if problem:
-            yield row, {"line": row.line, "error": problem}
+            yield Outcome(row, error=problem)
             continue
         assert row.data is not None
         try:
@@ -225,9 +242,9 @@ def analyse_rows(
                 row.data[columns.text], row.data.get(columns.customer) or None
             )
         except (ValueError, TypeError) as exc:  # a specific message from analyze
-            yield row, {"line": row.line, "error": f"line {row.line}: {exc}"}
+            yield Outcome(row, error=f"line {row.line}: {exc}")
             continue
-        yield row, report.to_dict(id=row.data.get(columns.id))
+        yield Outcome(row, report, row.data.get(columns.id))
 
 
 class NotText(ValueError):

@@ -16,12 +16,13 @@ from typing import Annotated, Any
 
 import typer
 
-from . import __version__
+from . import __version__, labelled
 from .analyzer import Analyzer, get_analyzer
-from .batch import Columns, NotText, analyse_rows, check_encoding, open_rows
+from .batch import Columns, NotText, analyse, check_encoding, open_rows
 from .config import ConfigError, load_config
-from .evaluate import evaluate
-from .model import COMPONENTS, LABELS, MISTAKES, Config, Report
+from .evaluate import NotGold, evaluate
+from .model import LABELS, Config, Report
+from .plain import evaluation_lines, json_chunks, row_lines
 from .rules import RuleError, find_rule
 
 app = typer.Typer(
@@ -144,17 +145,18 @@ def check(
     except (ValueError, TypeError) as exc:
         raise fail(str(exc)) from exc
     if fmt is ReportFormat.json:
-        typer.echo(json.dumps(report.to_dict(detail=True), ensure_ascii=False, indent=2))
+        sys.stdout.writelines(json_chunks(report, detail=True, indent=2))
+        sys.stdout.write("\n")
         return
-    from .render import breakdown_table, make_console, patterns_table, report_panel
+    from .render import breakdown_lines, make_console, patterns_table, print_lines, report_text
 
     console = make_console()
-    console.print(report_panel(report))
+    print_lines(console, report_text(report, console.width))
     if explain:
         console.print()
         console.print(patterns_table(report))
     console.print()
-    console.print(breakdown_table(report))
+    print_lines(console, breakdown_lines(report, console.width))
 
 
 @app.command()
@@ -238,16 +240,27 @@ def analyze(
         first = True
         if fmt is BatchFormat.json:
             out.write("[")
-        for row, result in analyse_rows(rows, analyzer, columns):
-            if "error" in result:
+        for outcome in analyse(rows, analyzer, columns):
+            report = outcome.report
+            if report is None:
                 rejected += 1
-                not_utf8 += "not valid UTF-8" in result["error"]
-            if fmt is BatchFormat.jsonl:
-                out.write(json.dumps(result, ensure_ascii=False) + "\n")
-            elif fmt is BatchFormat.json:
-                out.write(("\n" if first else ",\n") + json.dumps(result, ensure_ascii=False))
+                not_utf8 += "not valid UTF-8" in (outcome.error or "")
+            if fmt is BatchFormat.text:
+                lines = (
+                    row_lines(report, outcome.id)
+                    if report is not None
+                    else [f"line {outcome.row.line}: rejected: {outcome.error}"]
+                )
+                out.writelines(line + "\n" for line in lines)
+                continue
+            if fmt is BatchFormat.json:
+                out.write("\n" if first else ",\n")
+            if report is None:
+                out.write(json.dumps(outcome.to_dict(), ensure_ascii=False))
             else:
-                out.write(_text_row(result, row.data) + "\n")
+                out.writelines(json_chunks(report, outcome.id))
+            if fmt is BatchFormat.jsonl:
+                out.write("\n")
             first = False
         if fmt is BatchFormat.json:
             out.write("\n]\n")
@@ -265,21 +278,6 @@ def analyze(
 
 
 _DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
-
-
-def _text_row(result: dict[str, Any], data: dict[str, Any] | None) -> str:
-    if "error" in result:
-        return f"line {result['line']}: rejected: {result['error']}"
-    lines = [
-        f"{result['id'] if result['id'] is not None else '-'}: score "
-        f"{result['score'] if result['score'] is not None else 'n/a'}, "
-        f"quality {result['quality'] if result['quality'] is not None else 'n/a'}",
-        f"  labels: {', '.join(result['labels']) or 'none'}",
-    ]
-    for f in result["findings"]:
-        where = f"{f['start']}-{f['end']}" if f["start"] is not None else "-"
-        lines.append(f"  {where} {f['code']} {f['name']} [{f['label']}] {f['message']}")
-    return "\n".join(lines)
 
 
 @app.command()
@@ -385,13 +383,21 @@ def explain(
                 console.print(Text(f"  {written}"), soft_wrap=True)
 
 
+DEFAULT_SETS = ("dev", "validation")
+
+
 @app.command(name="eval")
 def eval_command(
-    gold: Annotated[
-        Path, typer.Argument(help="Labelled JSONL: reply, customer, 0/1 per label, quality.")
-    ],
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Labelled sets by name (dev, validation, train, pool, batchN) or JSONL files "
+            "(reply or text, customer, 0/1 per label, quality); default: dev and validation.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="text or json.")
+        ReportFormat, typer.Option("--format", "-f", help="text, or json: one object per set.")
     ] = ReportFormat.text,
     errors: Annotated[
         list[str] | None, typer.Option("--errors", help="Also list the ids misjudged for LABEL.")
@@ -400,53 +406,46 @@ def eval_command(
     ignore: IgnoreOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Accuracy on a labelled set: per-label P/R/F1, macro-F1, Spearman(score, quality)."""
-    if not gold.is_file():
-        raise fail(f"{gold}: no such file")
+    """Accuracy on labelled sets, side by side: per-label P/R/F1, macro-F1, Spearman(score,
+    quality), whether an apology was needed."""
     for label in errors or ():
         if label not in LABELS:
             raise fail(f"--errors {label!r} is not a taxonomy label")
     analyzer = build_analyzer(select, ignore, config)
-    try:
-        result = evaluate(gold, analyzer)
-    except UnicodeDecodeError as exc:
-        raise fail(f"{gold}: not valid UTF-8 ({exc.reason}); re-save it as UTF-8") from exc
-    except (ValueError, TypeError) as exc:
-        # a row the analyzer refuses (too long, customer not a string) or a non-numeric quality
-        raise fail(f"{gold}: a row could not be evaluated: {exc}") from exc
-    if fmt is ReportFormat.json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
-        return
-    from rich.table import Table
-
-    from .render import make_console
-
-    console = make_console()
-    table = Table(show_header=True, header_style="bold", box=None)
-    for column in ("label", "precision", "recall", "F1", "support"):
-        table.add_column(column, justify="left" if column == "label" else "right")
-    for group in (COMPONENTS, MISTAKES):
-        for label in group:
-            c = result.labels[label]
-            table.add_row(
-                label, f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}", str(c.support)
+    results = []
+    for source in sources or DEFAULT_SETS:
+        gold: Path | list[dict[str, Any]]
+        if Path(source).is_file():
+            gold = Path(source)
+        elif labelled.is_name(source):
+            try:
+                gold = labelled.load(source)
+            except labelled.MissingData as exc:
+                typer.echo(f"amends: skipped {source}: {exc}", err=True)
+                continue
+            except FileNotFoundError as exc:
+                typer.echo(f"amends: skipped {source}: {exc.filename} is not here", err=True)
+                continue
+            except (ValueError, KeyError, OSError) as exc:
+                raise fail(f"{source}: the labelled set could not be read: {exc}") from exc
+        else:
+            raise fail(
+                f"{source}: no such file, nor a labelled set (dev, validation, train, pool, batchN)"
             )
-        table.add_section()
-    console.print(table)
-    for label in errors or ():
-        e = result.errors[label]
-        console.print(f"{label}: false positives {', '.join(e.false_positives) or 'none'}")
-        console.print(f"{label}: false negatives {', '.join(e.false_negatives) or 'none'}")
-    for problem in result.skipped:
-        console.print(f"skipped {problem}")
-    console.print(
-        f"rows {result.rows}; situation: cause accuracy {result.cause_accuracy:.3f}, "
-        f"wait F1 {result.wait.f1:.3f}; quality exact {result.quality_exact}/"
-        f"{result.quality_rows}"
-    )
-    console.print(f"macro-F1 components {result.macro_components:.3f}")
-    console.print(f"macro-F1 mistakes   {result.macro_mistakes:.3f}")
-    console.print(f"Spearman(score, quality) {result.spearman:.3f} over {result.quality_rows} rows")
+        try:
+            results.append(evaluate(gold, analyzer, source))
+        except NotGold as exc:
+            raise fail(f"{source}: {exc}") from exc
+        except (ValueError, TypeError) as exc:
+            # a row the analyzer refuses (too long, customer not a string)
+            raise fail(f"{source}: a row could not be evaluated: {exc}") from exc
+    if not results:
+        raise fail("nothing to evaluate: no labelled set was found (see above)")
+    if fmt is ReportFormat.json:
+        typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
+        return
+    for line in evaluation_lines(results, errors or ()):
+        typer.echo(line)
 
 
 def sample_path() -> Path:
@@ -510,7 +509,6 @@ def train(
     batches) and the dev set from the shared data folder; never the validation split. Needs
     the train extra: pip install -e '.[train]'.
     """
-    from . import labelled
     from . import train as training
     from .learned import default_path
 

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .model import LABELS
 
+NAMES = ("dev", "validation", "train", "pool")  # and our batches: batch1, batch2, ...
 DEV = "dev_gold.jsonl"
 POOL_LABELLED = "pool/labelled.jsonl"
 POOL_UNLABELLED = "pool/unlabelled.jsonl"
@@ -156,3 +158,8 @@ def load(name: str) -> list[dict[str, Any]]:
 def has_labels(row: dict[str, Any]) -> bool:
     """Whether a row carries at least one taxonomy label (a gold row, not a bare reply)."""
     return any(label in row for label in LABELS)
+
+
+def is_name(name: str) -> bool:
+    """Whether ``name`` names a labelled set (its data may still be absent)."""
+    return name in NAMES or re.fullmatch(r"batch\d+", name) is not None or name in own_batches()

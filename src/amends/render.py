@@ -1,17 +1,23 @@
-"""Renderers: a report as highlighted text (rich), as one line per finding, and batch summaries."""
+"""Renderers with rich: a report as ``amends check`` shows it (highlighted reply, table of
+findings, score breakdown) and batch summaries. Output that needs no rich (JSON, one line per
+finding, eval's table) is in ``plain``, so the commands that write it never load rich."""
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
-from rich.console import Console, Group
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.padding import Padding
 from rich.table import Table
-from rich.text import Text
+from rich.text import Span, Text
 
 from .model import COMPONENTS, MISTAKES, Finding, Report
+from .plain import finding_line
 
 STYLES = {
     "component": "bold green",
@@ -31,12 +37,6 @@ def highlighted(text: str, findings: Sequence[Finding]) -> Text:
     return out
 
 
-def finding_line(f: Finding) -> str:
-    """One stable line per finding: ``start-end CODE name label: message``."""
-    where = f"{f.start}-{f.end}" if f.start is not None else "-"
-    return f"{where} {f.code} {f.name} [{f.label}] {f.message}"
-
-
 def report_lines(report: Report, ident: Any = None) -> list[str]:
     score = report.score if report.score is not None else "n/a"
     head = f"{ident if ident is not None else '-'}: score {score}, quality " + (
@@ -52,15 +52,133 @@ def report_lines(report: Report, ident: Any = None) -> list[str]:
     return lines
 
 
-def report_panel(report: Report, title: str | None = None) -> Group:
-    parts: list[Any] = []
-    if title:
-        parts.append(Text(title, style="bold underline"))
-    parts.append(Padding(highlighted(report.text, report.findings), (0, 0, 1, 2)))
+FOUND_WIDTH = 36  # a longer match is cut, with "…", in the table of findings
+MIN_WRAP = 24  # narrower than this, a column's text runs on instead of wrapping
+
+
+# A table cell: its text, or its text and a style.
+Cell = str | tuple[str, str]
+
+
+def report_text(report: Report, width: int = 100, reply: bool = True) -> Iterator[Text]:
+    """A report as ``amends check`` shows it, one line at a time: the reply highlighted, the
+    score and situation, a table of findings (code, label, what was found, the rule or what to
+    write instead) and the missing components with advice (``breakdown_lines`` follow).
+
+    Columns are laid out here rather than by a rich table, which measures every cell of every
+    row before printing the first: a reply with tens of thousands of findings took minutes.
+    Text in the last column wraps to ``width``. ``reply=False`` leaves the reply out.
+    """
+    if reply:
+        yield from _reply_lines(report)
+        yield Text()
+    yield _summary_line(report)
+    spans = [f for f in report.findings if f.start is not None]
+    if spans:
+        label_width = max(len("label"), *(len(f.label) for f in spans))
+        found_width = min(FOUND_WIDTH, max(len(_found(f)) for f in spans))
+        widths = (4, label_width, found_width)
+        yield from _row(("code", "label", "found"), "rule / what to write instead", widths, width)
+        for f in spans:
+            if f.kind == "mistake":
+                code: Cell = (f.code, "red")
+                advice = [_without_match(f)] + (["→ " + f.suggestions[0]] if f.suggestions else [])
+            else:
+                code, advice = (f.code, "green"), [f.name]
+            yield from _row((code, f.label, _found(f, found_width)), advice, widths, width)
+    missing = [f for f in report.findings if f.kind == "missing"]
+    if missing:
+        yield Text("missing", style="bold yellow")
+        for f in missing:
+            advice = [f.message] + (["→ " + f.suggestions[0]] if f.suggestions else [])
+            yield from _row(((f.code, "yellow"),), advice, (4,), width)
+
+
+def breakdown_lines(report: Report, width: int = 100) -> Iterator[Text]:
+    """The score's breakdown: where the score starts, the points each label won or lost and
+    the rules behind them, and the final score."""
+    b = report.breakdown
+    rows: list[tuple[str, str, str, str, str]] = [
+        (
+            "start",
+            f"{b.base:g}",
+            "",
+            "",
+            "a reply the case called for, before components"
+            if b.needed
+            else "no apology was needed: the reply gets no score",
+        )
+    ]
+    for line in b.lines:
+        style = "green" if line.points > 0 else "red" if line.points < 0 else "yellow"
+        rows.append((line.label, f"{line.points:+g}", style, " ".join(line.codes), line.reason))
+    score = "n/a" if report.score is None else str(report.score)
+    why = "clipped to 0-100" if report.score is not None else "nothing called for an apology"
+    rows.append(("score", score, "bold", "", why))
+    label_width = max(len("label"), *(len(r[0]) for r in rows))
+    points_width = max(len("points"), *(len(r[1]) for r in rows))
+    codes_width = max(len("rules"), *(len(r[3]) for r in rows))
+    yield Text("score breakdown", style="bold")
+    widths = (label_width, points_width, codes_width)
+    yield from _row(("label", "points".rjust(points_width), "rules"), "why", widths, width)
+    for label, points, style, codes, why in rows:
+        cell: Cell = (points.rjust(points_width), style) if style else points.rjust(points_width)
+        yield from _row((label, cell, codes), why, widths, width)
+
+
+def _row(
+    cells: Sequence[Cell], last: str | Sequence[str], widths: Sequence[int], width: int
+) -> Iterator[Text]:
+    """One table row: ``cells`` padded to ``widths`` and two blanks apart, then ``last`` (one or
+    more paragraphs) wrapped to what is left of ``width``, continuation lines under it. When
+    too little is left, ``last`` goes under the cells, slightly indented, on lines of its own."""
+    parts: list[str] = []
+    styles: list[Span] = []
+    at = 0
+    for cell, cell_width in zip(cells, widths, strict=True):
+        plain, style = (cell, "") if isinstance(cell, str) else cell
+        if style:  # not on the blanks that right-align a cell
+            styles.append(Span(at + len(plain) - len(plain.lstrip(" ")), at + len(plain), style))
+        pad = " " * (cell_width - cell_len(plain) + 2)
+        parts += (plain, pad)
+        at += len(plain) + len(pad)
+    indent = sum(widths) + 2 * len(widths)
+    below = width - indent < MIN_WRAP
+    if below:
+        indent = min(indent, 6)
+    room = max(width - indent, MIN_WRAP)
+    paragraphs = [last] if isinstance(last, str) else last
+    wrapped = [piece for paragraph in paragraphs for piece in _wrap(paragraph, room)]
+    if below:
+        yield Text("".join(parts).rstrip(), spans=styles)
+    else:
+        parts.append(wrapped[0])
+        yield Text("".join(parts), spans=styles)
+        wrapped = wrapped[1:]
+    margin = " " * indent
+    for piece in wrapped:
+        yield Text(margin + piece)
+
+
+@lru_cache(maxsize=4096)
+def _wrap(paragraph: str, room: int) -> tuple[str, ...]:
+    """A paragraph in lines of at most ``room`` characters (many findings share their advice)."""
+    if len(paragraph) <= room:
+        return (paragraph,)
+    return tuple(textwrap.wrap(paragraph, room)) or (paragraph,)
+
+
+def _reply_lines(report: Report) -> Iterator[Text]:
+    for line in highlighted(report.text, report.findings).split("\n", allow_blank=True):
+        yield Text("  ") + line
+
+
+def _summary_line(report: Report) -> Text:
     quality = str(report.quality) if report.quality is not None else "n/a (no apology needed)"
-    summary = Text.assemble(
+    score = "n/a" if report.score is None else f"{report.score}/100"
+    return Text.assemble(
         ("score ", "dim"),
-        (f"{report.score}/100" if report.score is not None else "n/a", "bold"),
+        (score, "bold"),
         ("   quality ", "dim"),
         (quality, "bold"),
         ("   cause ", "dim"),
@@ -68,35 +186,6 @@ def report_panel(report: Report, title: str | None = None) -> Group:
         ("   wait ", "dim"),
         (str(report.situation.wait).lower(), "bold"),
     )
-    parts.append(summary)
-    spans = [f for f in report.findings if f.start is not None]
-    if spans:
-        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-        table.add_column("code")
-        table.add_column("label")
-        table.add_column("found")
-        table.add_column("rule / what to write instead", overflow="fold")
-        for f in spans:
-            style = "red" if f.kind == "mistake" else "green"
-            if f.kind == "mistake":
-                advice = f.message + ("\n→ " + f.suggestions[0] if f.suggestions else "")
-            else:
-                advice = f.name
-            table.add_row(
-                Text(f.code, style=style), Text(f.label), Text(f"“{f.match}”"), Text(advice)
-            )
-        parts.append(table)
-    missing = [f for f in report.findings if f.kind == "missing"]
-    if missing:
-        table = Table(show_header=False, box=None, pad_edge=False)
-        table.add_column("code", style="yellow")
-        table.add_column("advice", overflow="fold")
-        for f in missing:
-            advice = f.message + ("\n→ " + f.suggestions[0] if f.suggestions else "")
-            table.add_row(Text(f.code), Text(advice))
-        parts.append(Text("missing", style="bold yellow"))
-        parts.append(table)
-    return Group(*parts)
 
 
 def patterns_table(report: Report) -> Table:
@@ -116,30 +205,57 @@ def patterns_table(report: Report) -> Table:
     return table
 
 
-def breakdown_table(report: Report) -> Table:
-    table = Table(title="score breakdown", show_header=True, header_style="bold", box=None)
-    table.add_column("label")
-    table.add_column("points", justify="right")
-    table.add_column("rules")
-    table.add_column("why", overflow="fold")
-    b = report.breakdown
-    if b.needed:
-        table.add_row("start", f"{b.base:g}", "", "a reply the case called for, before components")
-    else:
-        table.add_row("start", f"{b.base:g}", "", "no apology was needed: the reply gets no score")
-    for line in b.lines:
-        style = "green" if line.points > 0 else "red" if line.points < 0 else "yellow"
-        table.add_row(
-            Text(line.label),
-            Text(f"{line.points:+g}", style=style),
-            Text(" ".join(line.codes)),
-            Text(line.reason),
-        )
-    if report.score is None:
-        table.add_row("score", Text("n/a", style="bold"), "", "nothing called for an apology")
-    else:
-        table.add_row("score", Text(str(report.score), style="bold"), "", "clipped to 0-100")
-    return table
+def _found(f: Finding, width: int | None = None) -> str:
+    """The words a finding matched, quoted, on one line and cut to ``width``."""
+    match = " ".join((f.match or "").split())
+    if width is not None and len(match) + 2 > width:
+        cut = match[: max(1, width - 4)]
+        if " " in cut and not match[len(cut)].isspace():  # end on a whole word
+            cut = cut[: cut.rfind(" ")]
+        match = cut.rstrip(" ,;:") + " …"
+    return f"“{match}”"
+
+
+def _without_match(f: Finding) -> str:
+    """A finding's message without the quoted match it opens with: the table shows it."""
+    quoted = f"“{f.match}”"
+    return f.message[len(quoted) :].strip() if f.message.startswith(quoted) else f.message
+
+
+class ReportView:
+    """``report_text`` as a rich renderable, laid out to the width it is given."""
+
+    def __init__(self, report: Report, title: str | None = None):
+        self.report = report
+        self.title = title
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.title:
+            yield Text(self.title, style="bold underline")
+        # the reply wraps to the width, every line indented
+        yield Padding(highlighted(self.report.text, self.report.findings), (0, 0, 1, 2))
+        yield from report_text(self.report, options.max_width, reply=False)
+
+
+def report_panel(report: Report, title: str | None = None) -> ReportView:
+    """The report as ``amends check`` prints it, for ``console.print``."""
+    return ReportView(report, title)
+
+
+def print_lines(console: Console, lines: Iterable[Text], batch: int = 500) -> None:
+    """Print ``lines`` as they are, a batch at a time: no wrapping to the terminal (it wraps
+    long lines itself) and never the whole output in memory."""
+    if console.color_system is None:  # no styles to write: the plain text is the output
+        console.file.writelines(line.plain + "\n" for line in lines)
+        return
+    chunk: list[Text] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= batch:
+            console.print(Text("\n").join(chunk), soft_wrap=True)
+            chunk = []
+    if chunk:
+        console.print(Text("\n").join(chunk), soft_wrap=True)
 
 
 def summary_table(reports: Iterable[Report], rejected: int = 0) -> Table:
