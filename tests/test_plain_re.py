@@ -68,7 +68,8 @@ def _reports_in_child(inputs: list[tuple[str, str | None]], plain: bool) -> tupl
 
 def test_the_other_path_gives_the_same_reports():
     inputs = _inputs()
-    assert len(inputs) > 1000
+    # every rule example and hard case with and without its customer; the dev set's when present
+    assert len(inputs) > (1000 if DEV.is_file() else 700)
     # This process takes the fast path unless forced or unable; the child takes the other one.
     child_fast, child = _reports_in_child(inputs, plain=fastsearch.FAST)
     if child_fast == fastsearch.FAST:
