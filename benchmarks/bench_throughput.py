@@ -136,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     vader = SentimentIntensityAnalyzer()
     analyze = amends.analyze
     scores = vader.polarity_scores
+    # the real-time path can switch the learned layer off: the rules alone
+    rules_only = amends.get_analyzer(amends.Config(model=False)).analyze
 
     def run_amends() -> None:
         for text in texts:
@@ -144,6 +146,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     def run_amends_customer() -> None:
         for text, customer in pairs:
             analyze(text, customer)
+
+    def run_rules() -> None:
+        for text in texts:
+            rules_only(text)
+
+    def run_rules_customer() -> None:
+        for text, customer in pairs:
+            rules_only(text, customer)
 
     def run_vader() -> None:
         for text in texts:
@@ -161,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     contenders = {
         "amends.analyze(reply)": run_amends,
         "amends.analyze(reply, customer)": run_amends_customer,
+        "rules alone (model=False): reply": run_rules,
+        "rules alone (model=False): reply, customer": run_rules_customer,
         "vader.polarity_scores(reply)": run_vader,
     }
     if args.against:
@@ -203,7 +215,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     vader_median = statistics.median(rates["vader.polarity_scores(reply)"])
     vader_best = max(rates["vader.polarity_scores(reply)"])
-    for name in ("amends.analyze(reply)", "amends.analyze(reply, customer)"):
+    for name in (
+        "amends.analyze(reply)",
+        "amends.analyze(reply, customer)",
+        "rules alone (model=False): reply",
+        "rules alone (model=False): reply, customer",
+    ):
         print(
             f"ratio {name} / vader: median {statistics.median(rates[name]) / vader_median:.2f}"
             f"   best {max(rates[name]) / vader_best:.2f}"

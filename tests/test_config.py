@@ -257,3 +257,47 @@ def test_library_load_config_then_analyze(project):
     write(project / "amends.toml", 'ignore = ["vague_apology"]\n')
     report = amends.analyze(BOTH, config=load_config())
     assert "vague_apology" not in report.labels
+
+
+# -- the learned layer on or off ---------------------------------------------------------------
+
+# No rule fires on this reply; the learned layer reads it as a promise nobody can check.
+MODELLED = "Leave it with us and we'll get this sorted for you today."
+WAITING = "My refund still hasn't arrived."
+
+
+def check_report(*args: str) -> dict:
+    result = runner.invoke(
+        app, ["check", MODELLED, "-c", WAITING, "--format", "json", *args], env=PLAIN
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_the_learned_layer_runs_by_default_and_says_so(project):
+    report = check_report()
+    assert report["model"] is not None and len(report["model"]["version"]) == 12
+    assert load_config() == Config(model=True)
+
+
+def test_no_model_runs_the_rules_alone(project):
+    on, off = check_report(), check_report("--no-model")
+    assert off["model"] is None
+    assert not any(f["code"].startswith("X") for f in off["findings"])
+    # whatever the layer added is gone, and nothing else changed
+    rules_on = [f for f in on["findings"] if not f["code"].startswith("X")]
+    assert {f["code"] for f in rules_on} >= {
+        f["code"] for f in off["findings"] if f["kind"] != "missing"
+    }
+
+
+def test_model_false_in_the_file_and_the_option_overrides_it(project):
+    write(project / "amends.toml", "model = false\n")
+    assert load_config() == Config(model=False)
+    assert check_report()["model"] is None
+    assert check_report("--model")["model"] is not None
+
+
+def test_model_must_be_a_boolean(project):
+    write(project / "amends.toml", 'model = "off"\n')
+    assert "model must be true or false" in check_error()

@@ -59,6 +59,15 @@ IgnoreOpt = Annotated[
     list[str] | None,
     typer.Option("--ignore", help="Skip these rules: codes, code prefixes, names or labels."),
 ]
+ModelOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--model/--no-model",
+        help="Run the learned layer on top of the rules (default, or the config's `model`); "
+        "--no-model: the rules alone, faster.",
+        show_default=False,
+    ),
+]
 ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", help="amends.toml or pyproject.toml to read [tool.amends] from."),
@@ -92,10 +101,13 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def build_analyzer(
-    select: list[str] | None, ignore: list[str] | None, config: Path | None
+    select: list[str] | None,
+    ignore: list[str] | None,
+    config: Path | None,
+    model: bool | None = None,
 ) -> Analyzer:
     try:
-        cfg: Config = load_config(config, select or (), ignore or ())
+        cfg: Config = load_config(config, select or (), ignore or (), model)
         return get_analyzer(cfg)
     except (ConfigError, RuleError) as exc:
         raise fail(str(exc)) from exc
@@ -115,6 +127,7 @@ def check(
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
     config: ConfigOpt = None,
+    model: ModelOpt = None,
     explain: Annotated[
         bool,
         typer.Option(
@@ -139,7 +152,7 @@ def check(
             ) from exc
     if not text.strip():
         raise fail("the reply is empty; pass the text to check, or - to read stdin")
-    analyzer = build_analyzer(select, ignore, config)
+    analyzer = build_analyzer(select, ignore, config, model)
     try:
         report = analyzer.analyze(text, customer)
     except (ValueError, TypeError) as exc:
@@ -200,13 +213,14 @@ def analyze(
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
     config: ConfigOpt = None,
+    model: ModelOpt = None,
 ) -> None:
     """Analyse many replies: one JSON object per input row, in order (schema_version 1).
 
     A malformed row yields {"line": N, "error": "..."} in its place; the exit status is 1 when
     any row was rejected.
     """
-    analyzer = build_analyzer(select, ignore, config)
+    analyzer = build_analyzer(select, ignore, config, model)
     if source != "-" and not Path(source).is_file():
         raise fail(f"{source}: no such file")
     if encoding is not None:
@@ -288,9 +302,10 @@ def rules(
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
     config: ConfigOpt = None,
+    model: ModelOpt = None,
 ) -> None:
     """List every rule: code, name, taxonomy label, kind and severity."""
-    analyzer = build_analyzer(select, ignore, config)
+    analyzer = build_analyzer(select, ignore, config, model)
     chosen = analyzer.rules
     if fmt is ReportFormat.json:
         listing = [
@@ -405,13 +420,14 @@ def eval_command(
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
     config: ConfigOpt = None,
+    model: ModelOpt = None,
 ) -> None:
     """Accuracy on labelled sets, side by side: per-label P/R/F1, macro-F1, Spearman(score,
     quality), whether an apology was needed."""
     for label in errors or ():
         if label not in LABELS:
             raise fail(f"--errors {label!r} is not a taxonomy label")
-    analyzer = build_analyzer(select, ignore, config)
+    analyzer = build_analyzer(select, ignore, config, model)
     results = []
     for source in sources or DEFAULT_SETS:
         gold: Path | list[dict[str, Any]]

@@ -1,6 +1,8 @@
 """Configuration from ``amends.toml`` or the ``[tool.amends]`` table of ``pyproject.toml``.
 
-Keys: ``select`` and ``ignore``, lists of rule codes, code prefixes, rule names or taxonomy labels.
+Keys: ``select`` and ``ignore``, lists of rule codes, code prefixes, rule names or taxonomy labels;
+``model``, true (the default) or false to run the rules without the learned layer (faster, for a
+real-time path).
 The nearest file from the working directory upwards wins; ``amends.toml`` before
 ``pyproject.toml`` in the same folder. Command-line options extend what the file says.
 """
@@ -14,7 +16,7 @@ from typing import Any
 
 from .model import Config
 
-KEYS = ("select", "ignore")
+KEYS = ("select", "ignore", "model")
 
 
 class ConfigError(ValueError):
@@ -68,8 +70,10 @@ def load_config(
     path: Path | None = None,
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
+    model: bool | None = None,
 ) -> Config:
-    """The configuration from ``path`` (or the nearest file), extended by ``select``/``ignore``."""
+    """The configuration from ``path`` (or the nearest file), extended by ``select``/``ignore``;
+    ``model``, when given, overrides the file's."""
     if path is not None:
         if not path.is_file():
             raise ConfigError(f"{path}: no such configuration file")
@@ -80,19 +84,26 @@ def load_config(
     unknown = set(table) - set(KEYS)
     if unknown:
         raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; use select, ignore"
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; use select, ignore, model"
         )
     values: dict[str, tuple[str, ...]] = {}
-    for key in KEYS:
+    for key in ("select", "ignore"):
         value = table.get(key, [])
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}: {key} must be a list of rule codes, prefixes or names")
         values[key] = tuple(value)
+    in_file = table.get("model", True)
+    if not isinstance(in_file, bool):
+        raise ConfigError(
+            f"{where}: model must be true or false (the learned layer on or off), "
+            f"not {_toml_type(in_file)}"
+        )
     return Config(
         select=values["select"] + tuple(_split(select)),
         ignore=values["ignore"] + tuple(_split(ignore)),
+        model=in_file if model is None else model,
     )
 
 
