@@ -14,10 +14,10 @@ the model.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -157,23 +157,18 @@ class LearnedModel:
         arithmetic as ``scores(features(...))``, in one pass)."""
         if not tokens:
             return
-        counts: dict[str, int] = {}
         if prefix:
             tokens = [prefix + t for t in tokens]
-            pairs = [tokens[i - 1] + " " + t[len(prefix) :] for i, t in enumerate(tokens) if i]
+            pairs = [a + " " + b[len(prefix) :] for a, b in itertools.pairwise(tokens)]
         else:
             pairs = [a + " " + b for a, b in itertools.pairwise(tokens)]
-        for token in tokens:
-            counts[token] = counts.get(token, 0) + 1
-        for pair in pairs:
-            counts[pair] = counts.get(pair, 0) + 1
+        counts = Counter(tokens)  # counted in C
+        counts.update(pairs)
         known = self._words
         sums = [0.0] * len(values)
         square = 0.0
-        for feature, count in counts.items():
-            entry = known.get(feature)
-            if entry is None:
-                continue
+        # most words and pairs carry no weight: pick the known ones first
+        for entry, count in [(known[f], n) for f, n in counts.items() if f in known]:
             tf = 1.0 if count == 1 else 1.0 + math.log(count)
             square += (tf * entry[0]) ** 2
             for i, w in entry[1]:
