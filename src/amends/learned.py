@@ -15,6 +15,7 @@ the model.
 from __future__ import annotations
 
 import json
+import itertools
 import math
 import re
 from collections import Counter
