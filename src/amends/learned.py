@@ -14,8 +14,8 @@ the model.
 
 from __future__ import annotations
 
-import json
 import itertools
+import json
 import math
 import re
 from collections import Counter
