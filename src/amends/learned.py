@@ -158,11 +158,13 @@ class LearnedModel:
         arithmetic as ``scores(features(...))``, in one pass)."""
         if not tokens:
             return
+        # pairs are counted as they are made: a long text never holds them all as a list
         if prefix:
             tokens = [prefix + t for t in tokens]
-            pairs = [a + " " + b[len(prefix) :] for a, b in itertools.pairwise(tokens)]
+            cut = len(prefix)
+            pairs = (a + " " + b[cut:] for a, b in itertools.pairwise(tokens))
         else:
-            pairs = [a + " " + b for a, b in itertools.pairwise(tokens)]
+            pairs = (a + " " + b for a, b in itertools.pairwise(tokens))
         counts = Counter(tokens)  # counted in C
         counts.update(pairs)
         known = self._words
