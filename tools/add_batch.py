@@ -71,8 +71,9 @@ def main() -> None:
     raw = ROOT / "labels" / "raw" / args.name
     raw.mkdir(parents=True, exist_ok=True)
     for who, path in zip(("annotator_a", "annotator_b", "third"), args.raw, strict=True):
+        kept = rows(path)  # read before writing: the source may already be the kept file
         with (raw / f"{who}.jsonl").open("w", encoding="utf-8") as handle:
-            for row in rows(path):
+            for row in kept:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     companies = {
         line.strip()
