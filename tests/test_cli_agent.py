@@ -133,7 +133,9 @@ def test_fix_text_shows_the_edits_and_the_improved_reply():
     assert "edits (" in out
     assert "“Sorry for any inconvenience”" in out or "Sorry for any inconvenience" in out
     assert "improved (full_apology)" in out
-    assert "fill in the slots for" in out
+    assert "fill in the slot" not in out and "[" not in out.split("improved (")[1].split("score")[0]
+    assert "the reply could also" in out and "e.g. “" in out
+    assert "changed: " in out
 
 
 def test_fix_from_stdin_and_empty_draft():

@@ -199,8 +199,22 @@ def fix_command(
     llm_url: LLMUrlOpt = None,
     llm_model: LLMModelOpt = None,
     repair: RepairOpt = True,
+    channel: Annotated[
+        ChannelName | None,
+        typer.Option(
+            "--channel", help="social, chat or email (default: social when it starts with @)."
+        ),
+    ] = None,
+    slots: Annotated[
+        bool,
+        typer.Option(
+            "--slots/--no-slots",
+            help="Put the most needed missing component in the reply as one marked slot.",
+        ),
+    ] = False,
 ) -> None:
-    """Fix a draft: an edit for each mistake, and an improved reply with none left."""
+    """Fix a draft with minimal edits: each mistake where it stands, the rest untouched;
+    what the reply still lacks comes back as suggestions."""
     from .analyzer import get_analyzer
     from .coach import coach
     from .llm import LLMError, LLMRejected, llm_fix
@@ -216,7 +230,11 @@ def fix_command(
         raise _fail(str(exc)) from exc
     client = _client(llm_url, llm_model)
     try:
-        coaching = llm_fix(report, client, repair) if client else coach(report)
+        coaching = (
+            llm_fix(report, client, repair)
+            if client
+            else coach(report, slots=slots, channel=channel.value if channel else None)
+        )
     except LLMRejected as exc:
         raise _rejected(exc) from exc
     except LLMError as exc:
@@ -234,6 +252,10 @@ def _coaching_json(coaching: Coaching) -> dict[str, Any]:
         "improved": data["improved"],
         "report": data["report"],
         "posture": data["posture"],
+        "channel": data["channel"],
+        "changed": data["changed"],
+        "suggestions": data["suggestions"],
+        "flags": data["flags"],
         "slots": data["slots"],
     }
 
@@ -260,8 +282,26 @@ def _print_coaching(coaching: Coaching) -> None:
     console.print()
     console.print(Text(f"improved ({coaching.posture})", style="bold"))
     console.print(report_panel(coaching.report))
+    size = len(original)
+    share = f" ({coaching.changed / size:.0%} of the text)" if size else ""
+    console.print(Text(f"changed: {coaching.changed} characters{share}", style="dim"))
+    if coaching.flags:
+        console.print()
+        console.print(Text(f"left for you or a lead ({len(coaching.flags)})", style="bold"))
+        for flag in coaching.flags:
+            line = Text(f"  {flag.code}  {flag.label}  ")
+            line.append(f"“{flag.match}”", style="yellow")
+            console.print(line)
+            console.print(Text(f"      {flag.why}", style="dim"))
+            console.print(Text(f"      → {flag.suggest}"))
+    if coaching.suggestions:
+        console.print()
+        console.print(Text("the reply could also", style="bold"))
+        for tip in coaching.suggestions:
+            console.print(Text(f"  {tip.label}: {tip.message}"))
+            console.print(Text(f"      e.g. “{tip.example}”", style="green"))
     if coaching.slots:
-        console.print(Text(f"fill in the slots for: {', '.join(coaching.slots)}", style="yellow"))
+        console.print(Text(f"fill in the slot for: {', '.join(coaching.slots)}", style="yellow"))
 
 
 def compose_command(

@@ -34,15 +34,37 @@ ACTIONS = (
     "replace_sentence",
     "replace_clause",
     "collapse",
+    "split_at",
+    "flag",
 )
 _NEEDS = {
     "cut_from": ("pattern",),
+    "split_at": ("pattern",),
+    "flag": ("suggest",),
     "substitute": ("pattern", "replacement"),
     "replace_sentence": ("template",),
     "replace_clause": ("template",),
 }
 _TEMPLATE_FIELDS = ("problem",)
 MAX_ROUNDS = 8
+SOCIAL_LIMIT = 280  # characters of a post, each link counted as LINK_LENGTH
+LINK_LENGTH = 23
+_LINK = re.compile(r"(?:https?://|www\.)\S+")
+# What an edit never touches: handles, links, HTML entities, thread markers ("1/2") and
+# signatures ("^AB").
+_PROTECTED = re.compile(
+    r"@\w+|(?:https?://|www\.)\S+|&#?\w+;|(?<!\w)\d{1,2}/\d{1,2}(?!\w)|\^[A-Za-z]{1,4}\b"
+)
+
+
+def post_length(text: str) -> int:
+    """Length as a social network counts it: every link is LINK_LENGTH characters."""
+    return len(_LINK.sub("x" * LINK_LENGTH, text))
+
+
+def channel_of(text: str) -> str:
+    """social when the reply starts with a handle, else chat."""
+    return "social" if text.lstrip().startswith("@") else "chat"
 
 
 # -- results ---------------------------------------------------------------------------------
@@ -65,20 +87,73 @@ class Edit:
 
 
 @dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A component the posture needs and the reply lacks: why, and a sentence to adapt."""
+
+    label: str
+    message: str
+    example: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "message": self.message, "example": self.example}
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A mistake the coach left in place because it carries the agent's facts or position."""
+
+    code: str
+    label: str
+    start: int
+    end: int
+    match: str
+    why: str
+    suggest: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "label": self.label,
+            "start": self.start,
+            "end": self.end,
+            "match": self.match,
+            "why": self.why,
+            "suggest": self.suggest,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Coaching:
     original: Report
     edits: tuple[Edit, ...]
     improved: str
     report: Report
     posture: str
-    slots: tuple[str, ...]  # the components added as slots for the agent to fill in
+    slots: tuple[str, ...]  # the component added as a slot for the agent to fill in (--slots)
+    suggestions: tuple[Suggestion, ...] = ()
+    flags: tuple[Flag, ...] = ()
+    channel: str = "chat"
+
+    @property
+    def changed(self) -> int:
+        """Characters of the original replaced or removed, plus characters inserted."""
+        return sum(max(e.end - e.start, len(e.replacement)) for e in self.edits)
 
     def to_dict(self, detail: bool = False) -> dict[str, Any]:
+        size = len(self.original.text)
         return {
             "edits": [e.to_dict() for e in self.edits],
             "improved": self.improved,
             "report": self.report.to_dict(detail=detail),
             "posture": self.posture,
+            "channel": self.channel,
+            "changed": {
+                "edits": len(self.edits),
+                "characters": self.changed,
+                "share": round(self.changed / size, 3) if size else 0.0,
+            },
+            "suggestions": [x.to_dict() for x in self.suggestions],
+            "flags": [x.to_dict() for x in self.flags],
             "slots": list(self.slots),
         }
 
@@ -111,6 +186,7 @@ class Strategy:
     template: str | None = None
     examples: tuple[CoachExample, ...] = ()
     where: str = ""
+    suggest: str = ""
 
     def fits(self, finding: Finding) -> bool:
         return self.when is None or bool(self.when.search((finding.match or "").lower()))
@@ -123,6 +199,7 @@ class Slot:
     text: str
     with_problem: str | None
     why: str
+    example: str = ""
 
     def render(self, problem: str | None) -> str:
         if problem and self.with_problem:
@@ -135,6 +212,10 @@ class CoachData:
     fallback: Strategy
     strategies: tuple[Strategy, ...]
     sorry_forms: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
+    noun_forms: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
+    bare_forms: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
+    problem_nouns: tuple[tuple[re.Pattern[str], str], ...]
+    stock_rest: re.Pattern[str]
     bare_apology_rest: re.Pattern[str]
     problem_slot: str
     slot_order: tuple[str, ...]
@@ -164,6 +245,10 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
             "fallback",
             "strategies",
             "sorry_forms",
+            "noun_forms",
+            "bare_forms",
+            "problem_nouns",
+            "stock_rest",
             "bare_apology_rest",
             "problem_slot",
             "slots",
@@ -183,19 +268,29 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
     uncovered = [m for m in MISTAKES if m not in covered]
     if uncovered:
         raise DataError(f"coach.yaml: no strategy for mistake label {uncovered[0]!r}")
-    forms = []
-    for s in root.sections("sorry_forms"):
-        s.check_keys(("head", "forms", "__line__"))
-        templates = s.strs("forms")
-        for t in templates:
-            check_fields(t, ("head", "problem"), s.where)
-        forms.append((s.regex("head"), templates))
+
+    def head_forms(
+        key: str, fields: tuple[str, ...]
+    ) -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+        out = []
+        for s in root.sections(key):
+            s.check_keys(("head", "forms", "__line__"))
+            templates = s.strs("forms")
+            for t in templates:
+                check_fields(t, fields, s.where)
+            out.append((s.regex("head"), templates))
+        return tuple(out)
+
+    nouns = []
+    for s in root.sections("problem_nouns"):
+        s.check_keys(("when", "noun", "__line__"))
+        nouns.append((s.regex("when"), s.str("noun")))
     slots_section = root.section("slots")
     order = slots_section.labels("order", COMPONENTS)
     slots = {}
     for label in order:
         s = slots_section.section(label)
-        s.check_keys(("where", "text", "with_problem", "why", "__line__"))
+        s.check_keys(("where", "text", "with_problem", "why", "example", "__line__"))
         with_problem = s.opt_str("with_problem")
         if with_problem is not None:
             check_fields(with_problem, _TEMPLATE_FIELDS, s.where)
@@ -207,6 +302,7 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
             text,
             with_problem,
             s.str("why"),
+            s.str("example"),
         )
     extra = [k for k in slots_section.names() if k != "order" and k not in slots]
     if extra:
@@ -218,7 +314,11 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
     return CoachData(
         fallback=fallback,
         strategies=strategies,
-        sorry_forms=tuple(forms),
+        sorry_forms=head_forms("sorry_forms", ("head", "problem")),
+        noun_forms=head_forms("noun_forms", ("head", "noun")),
+        bare_forms=head_forms("bare_forms", ("head",)),
+        problem_nouns=tuple(nouns),
+        stock_rest=root.regex("stock_rest"),
         bare_apology_rest=root.regex("bare_apology_rest"),
         problem_slot=root.str("problem_slot"),
         slot_order=order,
@@ -245,6 +345,7 @@ def _strategy(s: Section, known: set[str], examples: bool = True) -> Strategy:
             "trail",
             "replacement",
             "template",
+            "suggest",
             "examples",
             "__line__",
         )
@@ -276,6 +377,7 @@ def _strategy(s: Section, known: set[str], examples: bool = True) -> Strategy:
         template=template,
         examples=tuple(found),
         where=s.where,
+        suggest=s.opt_str("suggest") or "",
     )
 
 
@@ -406,6 +508,11 @@ def _merge(plans: Iterable[_Plan]) -> list[_Plan]:
 
 
 # -- the coach -------------------------------------------------------------------------------
+_JOINT = re.compile(
+    r"\s+(?:and|so|as|because|if|while|but|to (?:help|assist|look|check|get))\s+"
+    r"(?:i|we|you|it|let|to|help|please|would|will|have|am|are)?\b",
+    re.I,
+)
 _TERMINAL = re.compile(r"[.!?…]+[\"'”’)\]]*\s*$")
 _LETTER = re.compile(r"[A-Za-z]")
 
@@ -417,11 +524,18 @@ class _Coach:
         analyzer: Analyzer,
         customer: str | None,
         problem: str | None,
+        limit: int | None = None,
+        keep_positions: bool = True,
     ):
         self.data = data
         self.analyzer = analyzer
         self.customer = customer
         self.problem = problem
+        self.noun = _problem_noun(data, customer) if not problem else None
+        self.limit = limit  # social: the longest post the improved reply may be
+        self.flags: dict[tuple[str, str], Flag] = {}
+        # an agent's draft: its facts and positions stay (flagged); our own draft: they go
+        self.keep = keep_positions
         stopwords = analyzer.lexicons.entries.get("stopword", ())
         self.lower_words = data.lower_after_greeting | frozenset(stopwords)
 
@@ -517,10 +631,12 @@ class _Coach:
         return plan
 
     def respecify(self, text: str, start: int, end: int, why: str) -> _Plan | None:
-        """Attach the problem to the apology word in ``text[start:end]``, to its clause's end."""
+        """Attach the problem to the apology word in ``text[start:end]``, to its clause's end:
+        the customer's problem restated, else the kind of problem named from their message,
+        else the apology without its stock stand-in. Never a slot."""
         for m in re.finditer(r"[A-Za-z]+", text[start:end]):
-            forms = next((f for p, f in self.data.sorry_forms if p.match(m.group())), None)
-            if forms is None:
+            word = m.group()
+            if not any(p.match(word) for p, _ in self.data.bare_forms):
                 continue
             head_start, head_end = start + m.start(), start + m.end()
             s, e = self.sentence_at(text, head_start)
@@ -530,15 +646,33 @@ class _Coach:
                 (b[0] for b in self.clause_breaks(text, head_end, content_end) if b[0] >= end),
                 content_end,
             )
-            problem = self.problem or self.data.problem_slot
-            for form in forms:
-                replacement = fill(form, {"head": m.group(), "problem": problem})
+            # the stand-in ends at the clause's end, or where a new verb phrase starts
+            joint = _JOINT.search(text, max(end, head_end), clause_end)
+            if joint is not None:
+                clause_end = joint.start()
+            candidates: list[str] = []
+            if self.problem:
+                candidates += _forms(self.data.sorry_forms, word, problem=self.problem)
+            if self.noun:
+                candidates += _forms(self.data.noun_forms, word, noun=self.noun)
+            if self.data.stock_rest.match(text[head_end:clause_end]):
+                candidates += _forms(self.data.bare_forms, word)
+            for replacement in candidates:
                 # Judge the new words on their own: other clauses have their own findings.
                 sentence = text[s:head_start] + replacement + "."
-                if not self.analyzer.analyze(sentence, self.customer).mistakes:
-                    return _Plan(head_start, clause_end, replacement, why)
+                if self.analyzer.analyze(sentence, self.customer).mistakes:
+                    continue
+                if not self.fits(text[:head_start] + replacement + text[clause_end:], text):
+                    continue
+                return _Plan(head_start, clause_end, replacement, why)
             return None
         return None
+
+    def fits(self, new: str, old: str) -> bool:
+        """Whether a post stays within the channel's limit (or no longer than it was)."""
+        if self.limit is None:
+            return True
+        return post_length(new) <= max(self.limit, post_length(old))
 
     # -- strategies --------------------------------------------------------------------------
     def plan(self, text: str, f: Finding, strategy: Strategy) -> list[_Plan]:
@@ -551,7 +685,12 @@ class _Coach:
             return [self.drop_clause(text, f, why)]
         if action == "respecify":
             plan = self.respecify(text, f.start, f.end, why)
-            return [plan] if plan else [self.drop_sentence(text, f.start, why)]
+            if plan is None:  # the problem cannot be named here: the agent names it
+                if not self.keep:
+                    return [self.drop_sentence(text, f.start, why)]
+                self.flag(text, f, why, _NAME_IT)
+                return []
+            return [plan]
         if action == "cut_from":
             assert strategy.pattern is not None
             s, e = self.sentence_at(text, f.start)
@@ -561,6 +700,14 @@ class _Coach:
             if m is None or len(re.findall(r"\w+", text[s : m.start()])) < self.data.min_words:
                 return [self.drop_clause(text, f, why)]
             return [_Plan(m.start(), content_end, "" if terminal else ".", why)]
+        if action == "split_at":
+            assert strategy.pattern is not None
+            s, e = self.sentence_at(text, f.start)
+            m = strategy.pattern.search(text, f.start, e)
+            rest = m.end() if m else e
+            if m is None or not re.search(r"[A-Za-z]", text[rest:e]):
+                return [self.drop_clause(text, f, why)]
+            return [_Plan(m.start(), rest + 1, ". " + text[rest].upper(), why)]
         if action == "drop_match":
             end = f.end
             if strategy.trail is not None:
@@ -641,10 +788,18 @@ class _Coach:
         collapsed = False
         for f in report.mistakes:
             assert f.start is not None and f.end is not None
+            if self.flagged(f):
+                continue
             if rewrite.changed_near(f.start, f.end):
                 strategy = self.data.fallback
             else:
                 strategy = self.data.strategy_for(f)
+            if strategy.action == "flag":
+                if self.keep:
+                    self.flag(text, f, strategy.why, strategy.suggest)
+                else:
+                    plans.append(self.drop_sentence(text, f.start, strategy.why))
+                continue
             if strategy.action == "collapse":
                 if not collapsed:
                     plans += self.collapse(text, report, strategy.why)
@@ -652,22 +807,52 @@ class _Coach:
                 continue
             plans += self.plan(text, f, strategy)
         merged = [p for p in _merge(plans) if text[p.start : p.end] != p.replacement]
+        merged = [p for p in merged if self.keeps_protected(text, p, report)]
         if not merged:
             return False
         rewrite.apply_many(merged)
         self.tidy(rewrite)
         return True
 
-    def drop_mistaken_sentences(self, rewrite: Rewrite, report: Report) -> None:
-        """The last resort: every sentence that still holds a mistake goes."""
+    def drop_mistaken_sentences(self, rewrite: Rewrite, report: Report) -> bool:
+        """The last resort: every sentence that still holds a mistake goes, unless it holds a
+        handle, a link or a marker (then the mistake is flagged and stays)."""
         text = rewrite.text
         plans = []
         for f in report.mistakes:
             assert f.start is not None
-            s, e = self.sentence_at(text, f.start)
-            plans.append(self.remove(text, s, e, self.data.fallback.why))
+            if self.flagged(f):
+                continue
+            s, e = self.protected(text, *self.sentence_at(text, f.start))
+            plan = self.remove(text, s, e, self.data.fallback.why)
+            if self.keeps_protected(text, plan, report):
+                plans.append(plan)
+        if not plans:
+            return False
         rewrite.apply_many(_merge(plans))
         self.tidy(rewrite)
+        return True
+
+    # -- what stays ----------------------------------------------------------------------------
+    def flagged(self, f: Finding) -> bool:
+        return (f.code, f.match or "") in self.flags
+
+    def flag(self, text: str, f: Finding, why: str, suggest: str) -> None:
+        assert f.start is not None and f.end is not None
+        key = (f.code, f.match or "")
+        if key not in self.flags:
+            self.flags[key] = Flag(f.code, f.label, f.start, f.end, f.match or "", why, suggest)
+
+    def keeps_protected(self, text: str, plan: _Plan, report: Report) -> bool:
+        """A plan may not remove a handle, a link, an entity or a marker; the mistakes it was
+        for are flagged instead."""
+        gone = [m.group() for m in _PROTECTED.finditer(text, plan.start, plan.end)]
+        if not self.keep or not gone or all(g in plan.replacement for g in gone):
+            return True
+        for f in report.mistakes:
+            if f.start is not None and plan.start <= f.start < max(plan.end, plan.start + 1):
+                self.flag(text, f, _KEPT_WHY, _KEPT_SUGGEST)
+        return False
 
     # -- slots -------------------------------------------------------------------------------
     def add_slots(self, rewrite: Rewrite, advice: Advice) -> list[str]:
@@ -683,7 +868,7 @@ class _Coach:
             wanted = [c for c in wanted if c != "acknowledge" and not report.has(c)]
         if "apology" in wanted and "acknowledge" in wanted:
             wanted.remove("acknowledge")
-        chosen = [self.data.slots[c] for c in wanted]
+        chosen = [self.data.slots[c] for c in wanted][:1]  # one clearly marked slot at most
         after = [s for s in chosen if s.where == "after_apology"]
         apology = next(
             (f for f in report.findings if f.label == "apology" and f.start is not None), None
@@ -757,13 +942,15 @@ class _Coach:
             m = _LETTER.search(text, start, e)
             if m is None or not rewrite.changed_near(m.start(), m.start(), 2):
                 continue
-            word = re.match(r"[A-Za-z']+", text[m.start() :])
+            if m.start() > 0 and not re.match(r"[\s\"'“‘(\[]", text[m.start() - 1]):
+                continue  # inside a token ("&gt;", "#tag"): not the start of a word
+            word = re.match(r"[A-Za-z'’]+", text[m.start() :])
             after_comma_greeting = start == head and head > 0 and text[:head].rstrip().endswith(",")
             if after_comma_greeting:
                 if (
                     word
                     and word.group().lower() in self.data.lower_after_greeting
-                    and word.group() != "I"
+                    and not re.match(r"I(?:$|['’])", word.group())
                 ):
                     wanted = m.group().lower()
                 else:
@@ -782,7 +969,33 @@ _TIDY: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[,;:]+\s*([.!?])"), r"\1"),
     (re.compile(r"([.!?])[ \t]*[,;:]+"), r"\1"),
     (re.compile(r"\A\s*[,;:]\s*"), ""),
+    (re.compile(r"\b([Aa])\s+(?=[aeioAEIO]\w)"), r"\1n "),
+    (re.compile(r"[ \t]+[-–—]+[ \t]*(?=\n|\Z|\^|[-~]\s?[A-Z])"), " "),
 )
+
+_NAME_IT = (
+    "Name what went wrong, in the customer's terms: “I'm sorry your order arrived a week late.”"
+)
+_KEPT_WHY = "The sentence holds a handle, a link or a marker the coach never removes."
+_KEPT_SUGGEST = "Rewrite the sentence yourself, keeping the link or handle."
+
+
+def _problem_noun(data: CoachData, customer: str | None) -> str | None:
+    """The kind of problem, named from the customer's message, or None."""
+    if not customer:
+        return None
+    lowered = customer.lower()
+    return next((noun for when, noun in data.problem_nouns if when.search(lowered)), None)
+
+
+def _forms(
+    forms: Sequence[tuple[re.Pattern[str], Sequence[str]]], head: str, **fields: str
+) -> list[str]:
+    """The templates of the first head pattern that matches ``head``, filled."""
+    for pattern, templates in forms:
+        if pattern.match(head):
+            return [fill(t, {"head": head, **fields}) for t in templates]
+    return []
 
 
 def advice_for(report: Report, analyzer: Analyzer | None = None) -> Advice:
@@ -804,45 +1017,79 @@ def coach(
     report: Report | str,
     customer: str | None = None,
     *,
-    slots: bool = True,
+    slots: bool = False,
     advice: Advice | None = None,
     analyzer: Analyzer | None = None,
+    channel: str | None = None,
+    keep_positions: bool = True,
 ) -> Coaching:
-    """Fix a draft: edits on the original text and an improved reply with no mistakes.
+    """Fix a draft with minimal edits: each mistake where it stands, everything else untouched.
 
     ``report`` is the analyzer's report of the draft (or the draft itself, with ``customer``).
-    With ``slots`` the components the posture requires and the draft lacks are added as marked
-    slots for the agent to fill in; the customer's problem, restated from their message, fills
-    the apology. The improved reply is re-analysed; ``Coaching.report`` is that analysis.
+    Components the posture needs and the draft lacks come back as suggestions with an example
+    sentence; with ``slots`` the first of them also goes into the reply as one marked slot.
+    Mistakes that carry the agent's facts or position (a policy, a refusal) are flagged, not
+    removed. ``channel`` (social, chat or email; social when the draft starts with a handle)
+    bounds the length: a social post stays within 280 characters, links counted as 23.
+    ``keep_positions=False`` (for amends' own drafts, not an agent's) removes what would be
+    flagged, so the result has no mistakes at all.
     """
     analyzer = analyzer or get_analyzer(Config())
     if isinstance(report, str):
         report = analyzer.analyze(report, customer)
     data = coach_data()
     advice = advice or advice_for(report, analyzer)
+    channel = channel or channel_of(report.text)
     problem = data.restate.problem(report.customer, analyzer)
-    engine = _Coach(data, analyzer, report.customer, problem)
+    limit = SOCIAL_LIMIT if channel == "social" else None
+    engine = _Coach(data, analyzer, report.customer, problem, limit, keep_positions)
     rewrite = Rewrite(report.text)
     current = analyzer.analyze(rewrite.text, report.customer)
     for _ in range(MAX_ROUNDS):
         if not current.mistakes or not engine.fix_round(rewrite, current):
             break
         current = analyzer.analyze(rewrite.text, report.customer)
+    for _ in range(MAX_ROUNDS):
+        if not current.mistakes or not engine.drop_mistaken_sentences(rewrite, current):
+            break
+        current = analyzer.analyze(rewrite.text, report.customer)
     added: list[str] = []
     if slots:
+        before, saved = rewrite.text, list(rewrite.pieces)
         added = engine.add_slots(rewrite, advice)
+        if (
+            not engine.fits(rewrite.text, before)
+            or analyzer.analyze(rewrite.text, report.customer).mistakes
+        ):
+            rewrite.pieces = saved  # the slot does not fit the channel: leave it to the agent
+            added = []
         current = analyzer.analyze(rewrite.text, report.customer)
-    for _ in range(MAX_ROUNDS):
-        if not current.mistakes:
-            break
-        engine.drop_mistaken_sentences(rewrite, current)
-        current = analyzer.analyze(rewrite.text, report.customer)
-    improved = rewrite.text
+    wanted = [
+        c
+        for c in data.slot_order
+        if c in advice.required and c not in advice.omit and not current.has(c) and c not in added
+    ]
+    if "apology" in wanted and "acknowledge" in wanted:
+        wanted.remove("acknowledge")  # the apology's example names the problem
+    suggestions = tuple(Suggestion(c, data.slots[c].why, data.slots[c].example) for c in wanted)
+    flags = []
+    for flag in engine.flags.values():
+        at = report.text.find(flag.match) if flag.match else -1
+        if at >= 0:
+            flag = Flag(flag.code, flag.label, at, at + len(flag.match), *_rest(flag))
+        flags.append(flag)
     return Coaching(
         original=report,
         edits=rewrite.edits(),
-        improved=improved,
+        improved=rewrite.text,
         report=current,
         posture=advice.posture,
         slots=tuple(added),
+        suggestions=suggestions,
+        flags=tuple(sorted(flags, key=lambda x: x.start)),
+        channel=channel,
     )
+
+
+def _rest(flag: Flag) -> tuple[str, str, str]:
+    return flag.match, flag.why, flag.suggest

@@ -439,7 +439,9 @@ def compose(
     report = analyzer.analyze(text)
     warnings = []
     if report.mistakes:
-        repaired = coach(report, slots=False, advice=advice, analyzer=analyzer)
+        repaired = coach(
+            report, slots=False, advice=advice, analyzer=analyzer, keep_positions=False
+        )
         if repaired.report.mistakes:
             raise ComposeError(
                 "the draft holds mistakes that could not be repaired: "

@@ -260,7 +260,7 @@ def _check(
     found = "; ".join(f"{f.code} “{f.match}”" for f in report.mistakes)
     if not repair:
         raise LLMRejected(f"the model's draft has mistakes: {found}", text, report.mistakes)
-    fixed = coach(report, slots=False, advice=advice, analyzer=analyzer)
+    fixed = coach(report, slots=False, advice=advice, analyzer=analyzer, keep_positions=False)
     if fixed.report.mistakes or not fixed.improved.strip():
         raise LLMRejected(
             f"the model's draft has mistakes the coach could not repair: {found}",

@@ -37,6 +37,7 @@ class Restater:
     min_words: int
     max_words: int
     judge: str
+    reject: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def from_data(cls, s: Section) -> Restater:
@@ -58,6 +59,7 @@ class Restater:
                 "min_words",
                 "max_words",
                 "judge",
+                "reject",
                 "examples",
                 "__line__",
             )
@@ -90,6 +92,7 @@ class Restater:
             min_words=s.int("min_words"),
             max_words=s.int("max_words"),
             judge=judge,
+            reject=s.regexes("reject") if "reject" in s else (),
         )
 
     def candidates(self, customer: str) -> list[str]:
@@ -118,6 +121,8 @@ class Restater:
             restated = self.swap(sentence)
             first = restated.split()[0].lower() if restated else ""
             if first not in self.starters and first.replace("’", "'") not in self.starters:
+                continue
+            if any(p.search(restated.lower()) for p in self.reject):
                 continue
             if restated and restated not in out:
                 out.append(restated)
