@@ -154,6 +154,8 @@ def test_report_fields_and_helpers():
         "labels",
         "score",
         "quality",
+        "unfinished",
+        "slots",
         "findings",
         "missing",
         "situation",

@@ -22,6 +22,8 @@ REPORT_KEYS = {
     "labels",
     "score",
     "quality",
+    "unfinished",
+    "slots",
     "findings",
     "missing",
     "situation",

@@ -31,6 +31,7 @@ ROWS = [
     {"text": "😞 Désolé — that's on us. I've refunded the £4.99 and I'll call you at 5pm."},
     {"id": None, "text": "Thank you for contacting us."},
     {"id": {"ticket": 7}, "text": ""},
+    {"id": "slots", "text": "Hi [name], I'm sorry: [the cause, in one sentence]."},
 ]
 
 
@@ -79,6 +80,13 @@ def test_every_analyze_row_validates_reports_and_errors(fmt):
     kinds = {f["kind"] for row in rows for f in row.get("findings", [])}
     assert kinds == {"component", "mistake", "missing"}
     assert sum("error" in row for row in rows) == 2
+    assert [row["unfinished"] for row in rows if "error" not in row] == [
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]
 
 
 def test_a_csv_row_validates_too():
@@ -87,9 +95,10 @@ def test_a_csv_row_validates_too():
         assert errors(REPORT["$id"], json.loads(line)) == []
 
 
+@pytest.mark.parametrize("text", [ROWS[0]["text"], ROWS[-1]["text"]], ids=["plain", "slots"])
 @pytest.mark.parametrize("customer", [None, "I waited 3 hours for a refund that never came!"])
-def test_check_json_validates_as_the_report_plus_its_named_extras(customer):
-    args = ["check", ROWS[0]["text"], "--format", "json"]
+def test_check_json_validates_as_the_report_plus_its_named_extras(customer, text):
+    args = ["check", text, "--format", "json"]
     result = cli(*args, *(["--customer", customer] if customer else []))
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -113,8 +122,25 @@ def test_check_json_validates_as_the_report_plus_its_named_extras(customer):
         (lambda r: r.update(colour="red"), "Unevaluated properties are not allowed"),
         (lambda r: r["labels"].append("rudeness"), "'rudeness' is not one of"),
         (lambda r: r["findings"][0].update(start=None), "None is not of type 'integer'"),
+        (lambda r: r.pop("slots"), "'slots' is a required property"),
+        (lambda r: r.update(unfinished=True), "False was expected"),
+        (lambda r: r["slots"].append({"start": 0, "end": 4, "text": "Sorr"}), "does not match"),
+        (
+            lambda r: r["slots"].append({"start": 0, "end": 6, "text": "[name]"}),
+            "True was expected",
+        ),
     ],
-    ids=["score", "quality", "extra-field", "label", "offsets"],
+    ids=[
+        "score",
+        "quality",
+        "extra-field",
+        "label",
+        "offsets",
+        "no-slots",
+        "unfinished-without-slots",
+        "slot-text",
+        "slots-but-finished",
+    ],
 )
 def test_the_schema_rejects_what_amends_never_prints(change, expected):
     result = cli("analyze", "-", input=json.dumps(ROWS[0]) + "\n")

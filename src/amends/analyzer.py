@@ -19,6 +19,7 @@ from .prefilter import Keywords, save_pattern_facts
 from .rules import Lexicons, Rule, load_lexicons, load_rules, select_rules, unknown_selectors
 from .score import Weights, load_weights
 from .situation import SituationModel, load_situation
+from .slots import SlotFinder, blank, quote_original, situation_quoting, slot_finder
 
 MAX_CHARS = 1_000_000
 _KEPT = 4096  # combinations of labels (and of expected components) remembered
@@ -65,6 +66,7 @@ class Analyzer:
         self.normalise = Normaliser(self.lexicons.spellings)
         self.situation: SituationModel = load_situation(self.lexicons, negator, keywords=keywords)
         self.weights = weights or load_weights()
+        self.slots: SlotFinder = slot_finder()
         # labels found -> the taxonomy's labels in order; expected components -> those that
         # some detector can find, in order: both worked out once per combination
         self._labels: Memo[frozenset[str], tuple[str, ...]] = Memo(_in_taxonomy_order, _KEPT)
@@ -82,7 +84,10 @@ class Analyzer:
                 f"text is {len(text):,} characters; amends analyses replies of up to "
                 f"{MAX_CHARS:,} characters"
             )
-        doc = self.normalise(text)
+        # Slots ("[the cause]") are gaps an agent has yet to fill: nothing reads their words, and
+        # blanks in their place keep every offset. Most replies have no "[" and pay nothing.
+        slots = self.slots.find(text) if "[" in text else ()
+        doc = self.normalise(blank(text, slots) if slots else text)
         engine = self.engine
         customer_doc = self.normalise(customer[:MAX_CHARS]) if customer else None
         found, present, situation = self.rule_pass(doc, customer_doc)
@@ -117,6 +122,9 @@ class Analyzer:
         else:
             missing = ()
         score, quality, breakdown = self.weights.score(found, labels, situation)
+        if slots:
+            found = quote_original(found, text)
+            situation = situation_quoting(situation, text)
         # In field order: a frozen dataclass takes positional arguments in half the time.
         return Report(
             text,
@@ -129,6 +137,7 @@ class Analyzer:
             situation,
             customer,
             self._model_id,
+            slots,
         )
 
     def rule_pass(

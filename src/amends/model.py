@@ -159,9 +159,21 @@ class Report:
     situation: Situation
     customer: str | None = None
     model: tuple[str, str] | None = None  # the learned layer's (version, data_hash), if it ran
+    # Placeholders left for the agent to fill ("[the cause]"), as (start, end) offsets into
+    # ``text``: the analysis read them as blanks, so the score is the reply's without them.
+    slots: tuple[tuple[int, int], ...] = ()
 
     def has(self, label: str) -> bool:
         return label in self.labels
+
+    @property
+    def unfinished(self) -> bool:
+        """Whether the reply still has slots to fill before it can be sent."""
+        return bool(self.slots)
+
+    @property
+    def slot_texts(self) -> tuple[str, ...]:
+        return tuple([self.text[start:end] for start, end in self.slots])
 
     @property
     def mistakes(self) -> tuple[Finding, ...]:
@@ -174,6 +186,11 @@ class Report:
             "labels": list(self.labels),
             "score": self.score,
             "quality": self.quality,
+            "unfinished": bool(self.slots),
+            "slots": [
+                {"start": start, "end": end, "text": self.text[start:end]}
+                for start, end in self.slots
+            ],
             "findings": [f.to_dict(detail) for f in self.findings],
             "missing": list(self.missing),
             "situation": self.situation.to_dict(detail),

@@ -19,6 +19,14 @@ def finding_line(f: Finding) -> str:
     return f"{where} {f.code} {f.name} [{f.label}] {f.message}"
 
 
+def slots_line(report: Report) -> str | None:
+    """``unfinished: N slots to fill: [..], [..]`` for a reply with slots; None without."""
+    if not report.slots:
+        return None
+    n = len(report.slots)
+    return f"unfinished: {n} slot{'' if n == 1 else 's'} to fill: " + ", ".join(report.slot_texts)
+
+
 # Stands in for the findings while the rest of a report is serialised; nothing after the
 # findings in the wire format comes from the user, so its last occurrence is the real one.
 _FINDINGS = "\x00amends-findings\x00"
@@ -67,6 +75,9 @@ def row_lines(report: Report, id: Any = None) -> Iterator[str]:
     quality = report.quality if report.quality is not None else "n/a"
     score = report.score if report.score is not None else "n/a"
     yield f"{id if id is not None else '-'}: score {score}, quality {quality}"
+    unfinished = slots_line(report)
+    if unfinished:
+        yield "  " + unfinished
     yield f"  labels: {', '.join(report.labels) or 'none'}"
     for f in report.findings:
         yield "  " + finding_line(f)

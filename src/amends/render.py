@@ -17,18 +17,24 @@ from rich.table import Table
 from rich.text import Span, Text
 
 from .model import COMPONENTS, MISTAKES, Finding, Report
-from .plain import finding_line
+from .plain import finding_line, slots_line
 
 STYLES = {
     "component": "bold green",
     "mistake": "bold red",
     "error": "bold white on red",
+    "slot": "bold yellow",
 }
 
 
-def highlighted(text: str, findings: Sequence[Finding]) -> Text:
-    """The reply with components in green and mistakes in red (mistakes win where both apply)."""
+def highlighted(
+    text: str, findings: Sequence[Finding], slots: Sequence[tuple[int, int]] = ()
+) -> Text:
+    """The reply with components in green and mistakes in red (mistakes win where both apply),
+    and the slots still to fill in yellow."""
     out = Text(text)
+    for start, end in slots:
+        out.stylize(STYLES["slot"], start, end)
     for f in sorted(findings, key=lambda f: f.kind == "mistake"):
         if f.start is None or f.end is None:
             continue
@@ -43,8 +49,10 @@ def report_lines(report: Report, ident: Any = None) -> list[str]:
         str(report.quality) if report.quality is not None else "n/a (no apology needed)"
     )
     labels = ", ".join(report.labels) or "none"
+    unfinished = slots_line(report)
     lines = [
         head,
+        *(["  " + unfinished] if unfinished else []),
         f"  labels: {labels}",
         f"  situation: cause={report.situation.cause} wait={str(report.situation.wait).lower()}",
     ]
@@ -73,6 +81,15 @@ def report_text(report: Report, width: int = 100, reply: bool = True) -> Iterato
         yield from _reply_lines(report)
         yield Text()
     yield _summary_line(report)
+    unfinished = slots_line(report)
+    if unfinished:
+        # "unfinished:" in yellow, then the slots, wrapped under one another
+        head, rest = unfinished.split(": ", 1)
+        margin = " " * (len(head) + 2)
+        pieces = textwrap.wrap(rest, max(width - len(margin), MIN_WRAP)) or [rest]
+        yield Text.assemble((head + ":", "bold yellow"), " ", pieces[0])
+        for piece in pieces[1:]:
+            yield Text(margin + piece)
     spans = [f for f in report.findings if f.start is not None]
     if spans:
         label_width = max(len("label"), *(len(f.label) for f in spans))
@@ -169,7 +186,9 @@ def _wrap(paragraph: str, room: int) -> tuple[str, ...]:
 
 
 def _reply_lines(report: Report) -> Iterator[Text]:
-    for line in highlighted(report.text, report.findings).split("\n", allow_blank=True):
+    for line in highlighted(report.text, report.findings, report.slots).split(
+        "\n", allow_blank=True
+    ):
         yield Text("  ") + line
 
 
@@ -233,7 +252,9 @@ class ReportView:
         if self.title:
             yield Text(self.title, style="bold underline")
         # the reply wraps to the width, every line indented
-        yield Padding(highlighted(self.report.text, self.report.findings), (0, 0, 1, 2))
+        yield Padding(
+            highlighted(self.report.text, self.report.findings, self.report.slots), (0, 0, 1, 2)
+        )
         yield from report_text(self.report, options.max_width, reply=False)
 
 
