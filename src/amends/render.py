@@ -43,11 +43,12 @@ def report_lines(report: Report, ident: Any = None) -> list[str]:
         str(report.quality) if report.quality is not None else "n/a (no apology needed)"
     )
     labels = ", ".join(report.labels) or "none"
-    lines = [
-        head,
-        f"  labels: {labels}",
-        f"  situation: cause={report.situation.cause} wait={str(report.situation.wait).lower()}",
-    ]
+    situation = (
+        f"  situation: cause={report.situation.cause} wait={str(report.situation.wait).lower()}"
+    )
+    if report.situation.first_contact:
+        situation += " first_contact=true"
+    lines = [head, f"  labels: {labels}", situation]
     lines += ["  " + finding_line(f) for f in report.findings]
     return lines
 
@@ -176,7 +177,7 @@ def _reply_lines(report: Report) -> Iterator[Text]:
 def _summary_line(report: Report) -> Text:
     quality = str(report.quality) if report.quality is not None else "n/a (no apology needed)"
     score = "n/a" if report.score is None else f"{report.score}/100"
-    return Text.assemble(
+    line = Text.assemble(
         ("score ", "dim"),
         (score, "bold"),
         ("   quality ", "dim"),
@@ -186,6 +187,9 @@ def _summary_line(report: Report) -> Text:
         ("   wait ", "dim"),
         (str(report.situation.wait).lower(), "bold"),
     )
+    if report.situation.first_contact:
+        line.append_text(Text.assemble(("   ", "dim"), ("first contact", "bold")))
+    return line
 
 
 def patterns_table(report: Report) -> Table:
