@@ -250,6 +250,76 @@ def test_case_errors_say_what_is_wrong(fields, message):
         Case(**fields)
 
 
+# -- first contact: the agent's reply is still asking for details ---------------------------
+ASKS = "Sorry to hear your parcel hasn't arrived. Please DM us your order number and we'll look."
+
+
+def test_a_reply_asking_for_details_gets_first_contact():
+    advice = advise(Case(customer="My parcel never arrived.", reply=ASKS))
+    assert advice.posture == "first_contact"
+    assert advice.reasons[0].code == "P110"
+    assert "“DM us”" in advice.reasons[0].reason
+    assert advice.required == ("apology", "acknowledge", "follow_up")
+    assert set(advice.omit) == {"responsibility", "explanation", "compensation"}
+    assert advice.avoid == DATA.postures["full_apology"].avoid
+    assert advice.compensation.offer is False
+    assert advice.facts is not None and advice.facts.first_contact is True
+    assert "first_contact" in advice.facts.inferred
+    assert advice.facts.to_dict()["first_contact"] is True
+
+
+def test_without_a_reply_the_case_is_not_a_first_contact():
+    advice = advise(Case(customer="My parcel never arrived."))
+    assert advice.posture == "full_apology"
+    assert advice.facts is not None and advice.facts.first_contact is False
+    assert "first_contact" not in advice.facts.inferred
+
+
+def test_a_reply_that_asks_and_gives_a_fix_is_not_first_contact():
+    reply = "Sorry it's late: I've sent a replacement today. Could you confirm your address?"
+    advice = advise(Case(customer="My parcel never arrived.", reply=reply))
+    assert advice.posture == "full_apology"
+
+
+def test_first_contact_offers_no_compensation_even_when_severe():
+    advice = advise(Case(customer="My parcel never arrived.", reply=ASKS, severity="high"))
+    assert advice.posture == "first_contact"
+    assert advice.compensation.offer is False
+    assert "compensation" not in advice.required
+
+
+@pytest.mark.parametrize(
+    ("customer", "posture"),
+    [
+        ("I fell on your wet floor and I'm calling my solicitor.", "legal_review"),
+        ("Third time this month my parcel has not arrived.", "repeat_failure"),
+        ("I typed the wrong address by mistake and my parcel never arrived.", "no_apology_needed"),
+        ("Do you deliver to Norway?", "no_apology_needed"),
+    ],
+    ids=["legal", "repeat", "customers-own-action", "nothing-went-wrong"],
+)
+def test_legal_repeat_and_the_customers_own_action_win_over_first_contact(customer, posture):
+    advice = advise(Case(customer=customer, reply=ASKS))
+    assert advice.posture == posture
+
+
+def test_the_first_contact_fact_can_be_given():
+    assert advise(Case(customer="You charged me twice!", first_contact=True)).posture == (
+        "first_contact"
+    )
+    given = advise(Case(customer="You charged me twice!", reply=ASKS, first_contact=False))
+    assert given.posture == "full_apology"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [({"reply": 3}, "reply must be a string"), ({"first_contact": "yes"}, "first_contact must")],
+)
+def test_case_errors_name_the_reply_fields(fields, message):
+    with pytest.raises(CaseError, match=message):
+        Case(**fields)
+
+
 # -- the data --------------------------------------------------------------------------------
 
 

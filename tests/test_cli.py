@@ -154,6 +154,31 @@ def test_check_customer_changes_the_situation():
     assert short["situation"] == answered["situation"]
 
 
+FIRST_CONTACT = (
+    "@jane Sorry to hear your parcel hasn't arrived. Please DM us your order number and "
+    "we'll look into it. ^AB"
+)
+
+
+def test_check_a_first_contact_lists_only_what_a_first_contact_owes():
+    result = amends_cli("check", FIRST_CONTACT, "--customer", "my parcel never arrived")
+    assert result.exit_code == 0, result.output
+    assert "first contact" in result.stdout
+    missing = result.stdout.split("\nmissing\n", 1)[1].split("\nscore breakdown", 1)[0]
+    assert re.findall(r"^(N\d{3})\b", missing, re.M) == ["N107"]
+    for absent in ("does not own the fault", "does not say why it happened"):
+        assert absent not in result.stdout
+    report = check_json(FIRST_CONTACT, "--customer", "my parcel never arrived")
+    assert report["missing"] == ["follow_up"]
+    assert report["situation"]["first_contact"] is True
+    asked = [e for e in report["situation"]["evidence"] if e["signal"] == "first_contact"]
+    assert [(e["source"], e["match"]) for e in asked] == [("reply", "DM us")]
+    # without the request the same reply is measured against everything a full apology owes
+    told = check_json(FIRST_CONTACT.split(" Please")[0], "--customer", "my parcel never arrived")
+    assert told["situation"]["first_contact"] is False
+    assert {"responsibility", "explanation", "remedy", "follow_up"} <= set(told["missing"])
+
+
 def test_check_empty_reply_is_a_usage_error():
     result = amends_cli("check", "   ")
     assert result.exit_code == 2

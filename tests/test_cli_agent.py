@@ -57,6 +57,19 @@ def test_advise_json_gives_the_posture(args, posture):
     assert all(r["principle"] for r in data["reasons"])
 
 
+def test_advise_reads_the_agents_reply_for_first_contact():
+    args = ["advise", "--customer", "My parcel never arrived.", "--format", "json"]
+    reply = "Sorry to hear that! Could you DM us your order number?"
+    data = json.loads(amends_cli(*args, "--reply", reply).stdout)
+    assert data["posture"] == "first_contact"
+    assert data["required"] == ["apology", "acknowledge", "follow_up"]
+    assert data["case"]["first_contact"] is True
+    assert json.loads(amends_cli(*args).stdout)["posture"] == "full_apology"
+    text = amends_cli("advise", "--customer", "My parcel never arrived.", "-r", reply)
+    assert text.exit_code == 0, text.output
+    assert "posture: first_contact" in text.stdout
+
+
 def test_advise_text_explains_itself():
     result = amends_cli(
         "advise", "--customer", "I've been on hold for 55 minutes trying to cancel my contract."

@@ -114,6 +114,20 @@ def test_check_json_validates_as_the_report_plus_its_named_extras(customer, text
     assert errors(REPORT["$id"], plain) == []
 
 
+def test_check_json_of_a_first_contact_validates():
+    reply = "Sorry your parcel hasn't arrived. Could you DM us your order number?"
+    result = cli("check", reply, "--customer", "My parcel never arrived.", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["situation"]["first_contact"] is True
+    assert errors(REPORT["$id"] + "#/$defs/check", report) == []
+    del report["situation"]["first_contact"]
+    assert any(
+        "'first_contact' is a required property" in e
+        for e in errors(REPORT["$id"] + "#/$defs/check", report)
+    )
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [

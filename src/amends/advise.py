@@ -1,9 +1,11 @@
 """``advise``: should this reply apologise, and how?
 
-A ``Case`` is the customer's message plus whatever is known about it. Facts that are not given
-are inferred from the message with the analyzer's own situation signals (cause, wait, whether
-anything went wrong) and the inference patterns in ``data/advice.yaml``. Ordered rules in that
-file choose one of six postures; each reason cites the principle behind it.
+A ``Case`` is the customer's message plus whatever is known about it, and optionally the agent's
+reply so far. Facts that are not given are inferred from the message with the analyzer's own
+situation signals (cause, wait, whether anything went wrong), from the reply (whether it is a
+first contact, still asking for what is needed) and with the inference patterns in
+``data/advice.yaml``. Ordered rules in that file choose one of seven postures; each reason cites
+the principle behind it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ POSTURES: tuple[str, ...] = (
     "no_apology_needed",
     "legal_review",
     "repeat_failure",
+    "first_contact",
 )
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high")
 # Facts a rule's `when` can test, and the values each may take (None: any number).
@@ -39,6 +42,7 @@ FACTS: Mapping[str, tuple[Any, ...] | None] = {
     "waited": (True, False),
     "affected": (True, False),
     "failure": (True, False),
+    "first_contact": (True, False),
     "posture": POSTURES,
 }
 _REASON_FIELDS = (
@@ -84,17 +88,23 @@ class Case:
     history: tuple[PastContact, ...] = ()
     affected: bool | None = None
     failure: bool | None = None  # whether anything went wrong at all, when known
+    # The agent's reply so far: a reply that asks for details and states no cause, fault or fix
+    # makes the case a first contact (``first_contact``, when given, decides instead).
+    reply: str = ""
+    first_contact: bool | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.customer, str):
-            raise CaseError(f"customer must be a string, not {type(self.customer).__name__}")
+        for name in ("customer", "reply"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise CaseError(f"{name} must be a string, not {type(value).__name__}")
         if self.cause is not None and self.cause not in CAUSES:
             raise CaseError(f"cause must be one of {', '.join(CAUSES)}, got {self.cause!r}")
         if self.severity is not None and self.severity not in SEVERITIES:
             raise CaseError(
                 f"severity must be one of {', '.join(SEVERITIES)}, got {self.severity!r}"
             )
-        for name in ("noticed", "legal", "affected", "failure"):
+        for name in ("noticed", "legal", "affected", "failure", "first_contact"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, bool):
                 raise CaseError(f"{name} must be true, false or None, got {value!r}")
@@ -134,6 +144,7 @@ class Facts:
     failure: bool
     inferred: tuple[str, ...] = ()
     evidence: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    first_contact: bool = False
 
     def value(self, name: str) -> Any:
         return getattr(self, name)
@@ -147,6 +158,7 @@ class Facts:
             "prior_failures": self.prior_failures,
             "wait_minutes": self.wait_minutes,
             "affected": self.affected,
+            "first_contact": self.first_contact,
             "inferred": list(self.inferred),
             "evidence": {k: list(v) for k, v in self.evidence.items()},
         }
@@ -598,6 +610,19 @@ def infer_facts(case: Case, analyzer: Analyzer | None = None) -> Facts:
     else:
         affected = case.affected
 
+    if case.first_contact is not None:
+        first_contact = case.first_contact
+    elif case.reply.strip():
+        inferred.append("first_contact")
+        # the whole analysis, so that a cause, fault or fix in the reply ends first contact
+        situation = analyzer.analyze(case.reply, customer or None).situation
+        first_contact = situation.first_contact
+        for e in situation.evidence:
+            if e.signal == "first_contact":
+                note("first_contact", e.match)
+    else:
+        first_contact = False
+
     return Facts(
         cause=cause,
         severity=severity,
@@ -610,6 +635,7 @@ def infer_facts(case: Case, analyzer: Analyzer | None = None) -> Facts:
         failure=failure,
         inferred=tuple(inferred),
         evidence={k: tuple(v) for k, v in evidence.items()},
+        first_contact=first_contact,
     )
 
 

@@ -97,7 +97,13 @@ class Analyzer:
             extra, needed = self.learned.predict(doc, ordered, situation, customer_doc, found)
             if needed is not None and needed != situation.failure and not present & _APOLOGY_SIGNS:
                 # the model read the case as a whole: whether anything called for an apology
-                situation = Situation(situation.cause, situation.wait, needed, situation.evidence)
+                situation = Situation(
+                    situation.cause,
+                    situation.wait,
+                    needed,
+                    situation.evidence,
+                    situation.first_contact,
+                )
         if customer_doc is not None:
             if not situation.failure and self._needs_failure:
                 # the customer's message says nothing went wrong: steps and actions are not repairs
@@ -113,6 +119,9 @@ class Analyzer:
             found += extra
             present |= {f.label for f in extra}
         labels = self._labels[frozenset(present)]
+        if situation.first_contact:
+            # a cause, fault or fix the learned layer found also ends a first contact
+            situation = self.situation.past_first_contact_with(situation, present)
         expected = self.weights.expected_for(situation)
         if expected:
             missable = self._missable[expected]
@@ -150,7 +159,9 @@ class Analyzer:
         present = {f.label for f in found}
         situation = self.situation.infer(doc, customer, present)
         if not situation.failure and present & _APOLOGY_SIGNS:
-            situation = Situation(situation.cause, situation.wait, True, situation.evidence)
+            situation = Situation(
+                situation.cause, situation.wait, True, situation.evidence, situation.first_contact
+            )
         return found, present, situation
 
     def _can_be_missing(self, expected: tuple[str, ...]) -> tuple[str, ...]:

@@ -123,6 +123,15 @@ def advise_command(
     wait_minutes: Annotated[
         float | None, typer.Option(min=0, help="How long the customer waited, in minutes.")
     ] = None,
+    reply: Annotated[
+        str,
+        typer.Option(
+            "--reply",
+            "-r",
+            help="The agent's reply so far: one that asks for details and states no cause, "
+            "fault or fix makes the case a first contact.",
+        ),
+    ] = "",
     fmt: FormatOpt = Format.text,
 ) -> None:
     """Advise on a case: the posture, why, what the reply must contain and avoid, compensation."""
@@ -140,6 +149,7 @@ def advise_command(
             prior_failures=prior_failures,
             wait_minutes=wait_minutes,
             affected=affected,
+            reply=reply,
         )
     except CaseError as exc:
         raise _fail(str(exc)) from exc

@@ -102,11 +102,15 @@ class Situation:
     wait: bool = False
     failure: bool = False  # something went wrong for the customer, so an apology is due
     evidence: tuple[Evidence, ...] = ()
+    # the reply asks for what is needed to find out what happened, and states no cause, fault
+    # or fix yet: it is measured against the first-contact components
+    first_contact: bool = False
 
     def to_dict(self, detail: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {"cause": self.cause, "wait": self.wait}
         if detail:
             data["failure"] = self.failure
+            data["first_contact"] = self.first_contact
             data["evidence"] = [
                 {
                     "source": e.source,

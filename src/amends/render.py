@@ -50,12 +50,12 @@ def report_lines(report: Report, ident: Any = None) -> list[str]:
     )
     labels = ", ".join(report.labels) or "none"
     unfinished = slots_line(report)
-    lines = [
-        head,
-        *(["  " + unfinished] if unfinished else []),
-        f"  labels: {labels}",
-        f"  situation: cause={report.situation.cause} wait={str(report.situation.wait).lower()}",
-    ]
+    situation = (
+        f"  situation: cause={report.situation.cause} wait={str(report.situation.wait).lower()}"
+    )
+    if report.situation.first_contact:
+        situation += " first_contact=true"
+    lines = [head, *(["  " + unfinished] if unfinished else []), f"  labels: {labels}", situation]
     lines += ["  " + finding_line(f) for f in report.findings]
     return lines
 
@@ -195,7 +195,7 @@ def _reply_lines(report: Report) -> Iterator[Text]:
 def _summary_line(report: Report) -> Text:
     quality = str(report.quality) if report.quality is not None else "n/a (no apology needed)"
     score = "n/a" if report.score is None else f"{report.score}/100"
-    return Text.assemble(
+    line = Text.assemble(
         ("score ", "dim"),
         (score, "bold"),
         ("   quality ", "dim"),
@@ -205,6 +205,9 @@ def _summary_line(report: Report) -> Text:
         ("   wait ", "dim"),
         (str(report.situation.wait).lower(), "bold"),
     )
+    if report.situation.first_contact:
+        line.append_text(Text.assemble(("   ", "dim"), ("first contact", "bold")))
+    return line
 
 
 def patterns_table(report: Report) -> Table:

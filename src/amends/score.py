@@ -29,14 +29,20 @@ class Weights:
     thresholds: tuple[float, ...]  # lowest score for quality 2, 3, 4, 5
     reasons: Mapping[str, str]
     base: float = 0.0  # what a needed reply with no component and no mistake scores
-    # (codes and labels of the findings, labels, failure, cause) -> score: the same few recur
+    # (codes and labels of the findings, labels, failure, cause, first contact) -> score: the
+    # same few recur
     _scores: dict[tuple[object, ...], tuple[int, int | None, Breakdown]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
     def expected_for(self, situation: Situation) -> tuple[str, ...]:
+        """The components a reply is measured against: none when nothing went wrong; the
+        first-contact ones while the reply is still finding out what happened (no cause or fault
+        is known yet), unless the customer's own action caused it; else by cause."""
         if not situation.failure:
             return ()
+        if situation.first_contact and situation.cause != "customer":
+            return self.expected[FIRST_CONTACT]
         return self.expected.get(situation.cause, self.expected["unknown"])
 
     def score(
@@ -53,6 +59,7 @@ class Weights:
             tuple(labels),
             situation.failure,
             situation.cause,
+            situation.first_contact,
         )
         scores = self._scores
         found = scores.get(key)
@@ -98,6 +105,7 @@ class Weights:
         return score, quality, breakdown
 
 
+FIRST_CONTACT = "first_contact"  # the key of the first-contact components in `expected:`
 _SCORES_KEPT = 4096
 _LINES: dict[tuple[str, float, str, tuple[str, ...]], Line] = {}
 _LINES_KEPT = 4096
@@ -135,11 +143,18 @@ def load_weights(path: Path | Any | None = None) -> Weights:
         if extra:
             raise RuleError(f"weights.yaml: {group} has unknown labels {sorted(extra)}")
     expected: dict[str, tuple[str, ...]] = {}
-    for cause in CAUSES:
-        listed = (raw.get("expected") or {}).get(cause)
+    table = raw.get("expected") or {}
+    unknown = set(table) - {*CAUSES, FIRST_CONTACT}
+    if unknown:
+        raise RuleError(
+            f"weights.yaml: expected.{sorted(unknown)[0]} is neither a cause "
+            f"({', '.join(CAUSES)}) nor {FIRST_CONTACT}"
+        )
+    for key in (*CAUSES, FIRST_CONTACT):
+        listed = table.get(key)
         if not listed or any(c not in COMPONENTS for c in listed):
-            raise RuleError(f"weights.yaml: expected.{cause} must list component labels")
-        expected[cause] = tuple(listed)
+            raise RuleError(f"weights.yaml: expected.{key} must list component labels")
+        expected[key] = tuple(listed)
     thresholds = tuple(float(x) for x in raw.get("quality_thresholds") or ())
     if len(thresholds) != 4 or list(thresholds) != sorted(thresholds):
         raise RuleError("weights.yaml: quality_thresholds must be four rising scores")

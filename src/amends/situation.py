@@ -1,5 +1,6 @@
-"""The situation behind a reply: what caused the problem, whether the customer waited, and
-whether anything went wrong at all (so an apology is due). Signals are data
+"""The situation behind a reply: what caused the problem, whether the customer waited,
+whether anything went wrong at all (so an apology is due), and whether the reply is a first
+contact (still asking for what is needed to find out what happened). Signals are data
 (``data/situation.yaml``), read from the customer's message, the reply, and the labels the
 detectors found.
 """
@@ -21,7 +22,12 @@ from .model import CAUSES, LABELS, Evidence, Situation
 from .prefilter import Keywords, Prefilter
 from .rules import Lexicons, LineLoader, RuleError, checked_sources, compile_all
 
-SIGNALS = ("failure", "wait", *tuple(f"cause={c}" for c in CAUSES if c != "unknown"))
+SIGNALS = (
+    "failure",
+    "wait",
+    *tuple(f"cause={c}" for c in CAUSES if c != "unknown"),
+    "first_contact",
+)
 SOURCES = ("customer", "reply", "both")
 _NOTHING = Situation()  # no signal at all: shared, as it is immutable
 
@@ -34,6 +40,9 @@ class Signal:
     sources: tuple[str, ...]  # the patterns with their lexicons expanded
     where: str
     negation: bool = False
+    # texts in which the signal is read, and texts in which it is not (tests run them)
+    matches: tuple[str, ...] = ()
+    misses: tuple[str, ...] = ()
 
     @cached_property
     def compiled(self) -> tuple[re.Pattern[str], ...]:
@@ -49,6 +58,8 @@ class SituationModel:
     negator: re.Pattern[str]
     # shared with the detectors' prefilter, so one pass over a reply serves both
     keywords: Keywords | None = field(default=None, compare=False, repr=False)
+    # labels that put a reply past first contact, whatever it asks: a cause, a fault, a fix
+    past_first_contact: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         # The reply is read with the detectors' keywords; the customer's message, read for the
@@ -72,9 +83,12 @@ class SituationModel:
         if customer is not None:
             self._read("customer", customer, votes, evidence)
         from_labels = self.from_labels
+        past_first_contact = False
         for label in labels:
             for implied in from_labels.get(label, ()):
                 votes[implied] = votes.get(implied, 0.0) + 1.0
+            if label in self.past_first_contact:
+                past_first_contact = True
         if not votes:
             return _NOTHING
         cause = "unknown"
@@ -85,7 +99,25 @@ class SituationModel:
                 cause, best = name, weight
         wait = votes.get("wait", 0.0) >= 1.0
         failure = votes.get("failure", 0.0) >= 1.0 or wait or cause in ("ours", "outside")
-        return Situation(cause, wait, failure, tuple(evidence))
+        first_contact = votes.get("first_contact", 0.0) >= 1.0
+        if first_contact and past_first_contact:
+            first_contact = False
+            evidence = [e for e in evidence if e.signal != "first_contact"]
+        return Situation(cause, wait, failure, tuple(evidence), first_contact)
+
+    def past_first_contact_with(self, situation: Situation, labels: Iterable[str]) -> Situation:
+        """``situation``, no longer a first contact if ``labels`` (found after the situation
+        was read, e.g. by the learned layer) state a cause, own a fault or give a fix."""
+        if not situation.first_contact or not any(
+            label in self.past_first_contact for label in labels
+        ):
+            return situation
+        return Situation(
+            situation.cause,
+            situation.wait,
+            situation.failure,
+            tuple(e for e in situation.evidence if e.signal != "first_contact"),
+        )
 
     def _read(
         self, source: str, doc: Document, votes: dict[str, float], evidence: list[Evidence]
@@ -151,6 +183,7 @@ def load_situation(
         patterns = item.get("patterns") or []
         if not patterns:
             raise RuleError(f"{where}: a signal needs patterns")
+        matches, misses = _examples(item.get("examples"), where)
         signals.append(
             Signal(
                 signal=name,
@@ -159,6 +192,8 @@ def load_situation(
                 sources=checked_sources(patterns, where, lexicons),
                 where=where,
                 negation=bool(item.get("negation", False)),
+                matches=matches,
+                misses=misses,
             )
         )
     from_labels: dict[str, tuple[str, ...]] = {}
@@ -176,4 +211,24 @@ def load_situation(
     for name in order:
         if name not in CAUSES:
             raise RuleError(f"situation.yaml: cause_order names unknown cause {name!r}")
-    return SituationModel(tuple(signals), from_labels, order, negator, keywords)
+    past = raw.get("past_first_contact") or []
+    if not isinstance(past, list) or any(label not in LABELS for label in past):
+        raise RuleError("situation.yaml: past_first_contact must list taxonomy labels")
+    return SituationModel(
+        tuple(signals), from_labels, order, negator, keywords, past_first_contact=frozenset(past)
+    )
+
+
+def _examples(raw: Any, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A signal's optional ``examples: {match: [...], no_match: [...]}``."""
+    if raw is None:
+        return (), ()
+    if not isinstance(raw, dict) or set(raw) - {"match", "no_match", "__line__"}:
+        raise RuleError(f"{where}: examples takes `match` and `no_match` lists of replies")
+    out = []
+    for key in ("match", "no_match"):
+        texts = raw.get(key) or []
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            raise RuleError(f"{where}: examples.{key} must be a list of strings")
+        out.append(tuple(texts))
+    return out[0], out[1]

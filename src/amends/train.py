@@ -277,11 +277,12 @@ def render_weights(fitted: dict[str, Any], current: str, sets: Sequence[str]) ->
         for label in order:
             why = json.dumps(raw[group][label]["why"], ensure_ascii=False)
             out.append(f"  {label}: {{points: {abs(fitted['points'][label])}, why: {why}}}")
-    out.append(
-        "# The components a reply is measured against, by cause (they are reported as missing"
-    )
-    out.append("# when absent; see taxonomy.md, situations).")
-    out.append("expected:")
+    out += [
+        "# The components a reply is measured against, by cause (they are reported as missing",
+        "# when absent; see taxonomy.md, situations), and, under first_contact, while the reply is",
+        "# still asking for what is needed to find out what happened (no cause, fault or fix yet).",
+        "expected:",
+    ]
     for cause, listed in raw["expected"].items():
         out.append(f"  {cause}: [{', '.join(listed)}]")
     out.append("# Lowest score for quality 2, 3, 4 and 5.")
