@@ -1008,6 +1008,8 @@ def advice_for(report: Report, analyzer: Analyzer | None = None) -> Advice:
             customer=report.customer or "",
             cause=None if cause == "unknown" else cause,
             failure=True if report.situation.failure else None,
+            # a draft that asks for details and states no cause, fault or fix: first contact
+            first_contact=report.situation.first_contact,
         ),
         analyzer,
     )
