@@ -1,9 +1,10 @@
 """The learned layer: what the rules cannot enumerate, read by a linear model.
 
 One logistic regression per taxonomy label over the reply's words and word pairs (TF-IDF of the
-normalised text, so spelling variants, links and handles look alike) and what the rules found
-(their labels and the situation). It sees the rules' answer and the words, and adds a label the
-rules missed ("a member of our team will call you" as a follow-up); what a rule found stands.
+normalised text, so spelling variants, links and handles look alike); it adds a label the rules
+missed ("a member of our team will call you" as a follow-up), and what a rule found stands. The
+head that decides whether anything called for an apology also reads the customer's words and
+what the rules found (their labels and the situation). Any feature the file weighs is applied.
 
 The model is package data (``data/model/learned.json``), trained by ``amends train`` from the
 labelled sets (see ``train.py``), loaded offline and applied with plain Python: the same input

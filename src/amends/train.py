@@ -25,13 +25,17 @@ MIN_POSITIVES = 8  # a label with fewer positive examples is left to the rules
 C = 2.0
 MIN_DF = 2
 DIGITS = 4
-# The model adds a label only where it is right often enough: per label, the lowest probability
-# whose additions (replies where the rules did not find the label) were right at least
-# ADD_PRECISION of the time in company-grouped cross-validation on the training rows, with at
-# least MIN_ADDED additions; a label with no such threshold is left to the rules.
-ADD_PRECISION = 0.8
+# The model adds a label only where that helps: per label, the probability from which the
+# additions (replies where the rules did not find the label) give the best F1 of the rules' labels
+# OR the additions, out of fold in company-grouped cross-validation on the training rows, among
+# the thresholds whose additions were right at least ADD_PRECISION of the time (at least
+# MIN_ADDED of them; counted as (right + 1) / (added + 2), so a handful is not enough); a label
+# whose F1 no threshold raises is left to the rules. The label models read the reply's words
+# only: the rules were written from these rows, so a rule's answer is more reliable here than on
+# replies nobody tuned for, and a model leaning on it adds less.
+ADD_PRECISION = 0.75
 MIN_ADDED = 3
-THRESHOLDS_TRIED = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+THRESHOLDS_TRIED = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))  # 0.3 ... 0.95
 FOLDS = 4
 
 
@@ -75,11 +79,17 @@ def _folds(rows: Sequence[dict[str, Any]]) -> list[list[int]]:
     return folds
 
 
-def _threshold(
-    x: Any, y: list[int], found: list[bool], folds: list[list[int]], make: Any
-) -> float | None:
-    """The lowest probability at which out-of-fold additions reach ADD_PRECISION, or None."""
+def _f1(gold: Any, predicted: Any) -> float:
+    tp = int((gold & predicted).sum())
+    wrong = int((gold ^ predicted).sum())
+    return 2 * tp / (2 * tp + wrong) if tp else 0.0
+
+
+def _out_of_fold(make_x: Any, y: list[int], folds: list[list[int]]) -> Any:
+    """Each row's probability from a model fitted on the other folds (features fitted there too),
+    or None when a fold's training part has too few positives."""
     import numpy as np
+    from sklearn.linear_model import LogisticRegression
 
     target = np.array(y)
     probability = np.zeros(len(y))
@@ -88,16 +98,45 @@ def _threshold(
         rest = np.setdiff1d(everything, held)
         if target[rest].sum() < 2:
             return None
-        model = make(
+        x_rest, x_held = make_x(rest.tolist(), list(held))
+        model = LogisticRegression(
             C=C, class_weight="balanced", solver="liblinear", random_state=0, max_iter=1000
-        ).fit(x[rest], target[rest])
-        probability[held] = model.predict_proba(x[held])[:, 1]
-    open_rows = ~np.array(found)
+        ).fit(x_rest, target[rest])
+        probability[held] = model.predict_proba(x_held)[:, 1]
+    return probability
+
+
+def _threshold(
+    probability: Any, y: list[int], rules: list[bool], found: list[bool]
+) -> float | None:
+    """The probability from which additions give the best out-of-fold F1 of rules OR additions,
+    among those whose additions reach ADD_PRECISION; None when none beats the rules alone."""
+    import numpy as np
+
+    target = np.array(y, dtype=bool)
+    by_rules = np.array(rules, dtype=bool)
+    open_rows = ~np.array(found, dtype=bool)
+    best, chosen = _f1(target, by_rules), None
     for t in THRESHOLDS_TRIED:
         added = open_rows & (probability >= t)
-        if added.sum() >= MIN_ADDED and target[added].mean() >= ADD_PRECISION:
-            return t
-    return None
+        # add-one smoothing: four right of five is not yet 80% (5 / 7)
+        right = (int(target[added].sum()) + 1) / (int(added.sum()) + 2)
+        if added.sum() < MIN_ADDED or right < ADD_PRECISION:
+            continue
+        score = _f1(target, by_rules | added)
+        if score > best:
+            best, chosen = score, t
+    return chosen
+
+
+def _needed_threshold(probability: Any, y: list[int], signs: list[bool]) -> float:
+    """The needed head decides where the rules saw no sign of an apology: the probability with
+    the best out-of-fold F1 of that decision (the lowest of equals)."""
+    import numpy as np
+
+    target = np.array(y, dtype=bool)
+    signed = np.array(signs, dtype=bool)
+    return max(THRESHOLDS_TRIED, key=lambda t: (_f1(target, signed | (probability >= t)), -t))
 
 
 def _code(label: str) -> str:
@@ -111,10 +150,14 @@ def train(rows: Sequence[dict[str, Any]], sets: Sequence[str] = TRAIN_SETS) -> d
         from sklearn.linear_model import LogisticRegression
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise SystemExit("amends train needs scikit-learn: pip install -e '.[train]'") from exc
+    from .analyzer import _APOLOGY_SIGNS
+
     rules_only = Analyzer(Config(), learned=None)
     texts: list[list[str]] = []
     customers: list[list[str]] = []
     rule_rows: list[list[str]] = []
+    first_pass: list[set[str]] = []  # what the rules found, where the model may add
+    rule_labels: list[set[str]] = []  # the rules' final labels (after the customer's message)
     for row in rows:
         customer = row.get("customer") or None
         doc = rules_only.normalise(row["reply"])
@@ -123,6 +166,8 @@ def train(rows: Sequence[dict[str, Any]], sets: Sequence[str] = TRAIN_SETS) -> d
         texts.append(words(doc.text))
         customers.append(words(customer_doc.text) if customer_doc else [])
         rule_rows.append(rule_features([x for x in LABELS if x in present], situation))
+        first_pass.append(present)
+        rule_labels.append(set(rules_only.analyze(row["reply"], customer).labels))
 
     def analyse(tokens: list[str]) -> list[str]:
         counts = word_features(tokens)
@@ -131,26 +176,56 @@ def train(rows: Sequence[dict[str, Any]], sets: Sequence[str] = TRAIN_SETS) -> d
     def analyse_customer(tokens: list[str]) -> list[str]:
         return ["c:" + t for t in analyse(tokens)]
 
-    vectoriser = TfidfVectorizer(analyzer=analyse, min_df=MIN_DF, sublinear_tf=True, norm="l2")
-    x_words = vectoriser.fit_transform(texts)
-    vocabulary = vectoriser.get_feature_names_out().tolist()
-    idf_values = vectoriser.idf_.tolist()
-    customer_vectoriser = TfidfVectorizer(
-        analyzer=analyse_customer, min_df=MIN_DF, sublinear_tf=True, norm="l2"
-    )
-    x_customer = customer_vectoriser.fit_transform(customers)
-    customer_vocabulary = customer_vectoriser.get_feature_names_out().tolist()
+    def vectoriser(customer: bool = False) -> Any:
+        return TfidfVectorizer(
+            analyzer=analyse_customer if customer else analyse,
+            min_df=MIN_DF,
+            sublinear_tf=True,
+            norm="l2",
+        )
+
     rule_names = sorted({f for r in rule_rows for f in r})
     index = {f: i for i, f in enumerate(rule_names)}
-    data, cols, ptr = [], [], [0]
-    for r in rule_rows:
-        for f in sorted(set(r)):
-            data.append(1.0)
-            cols.append(index[f])
-        ptr.append(len(cols))
-    x_rules = csr_matrix((data, cols, ptr), shape=(len(rows), len(rule_names)))
-    x_reply = hstack([x_words, x_rules]).tocsr()
-    x_case = hstack([x_words, x_customer, x_rules]).tocsr()
+
+    def rule_matrix(ids: Sequence[int]) -> Any:
+        data, cols, ptr = [], [], [0]
+        for i in ids:
+            for f in sorted(set(rule_rows[i])):
+                data.append(1.0)
+                cols.append(index[f])
+            ptr.append(len(cols))
+        return csr_matrix((data, cols, ptr), shape=(len(ids), len(rule_names)))
+
+    def reply_x(fit: Sequence[int], apply: Sequence[int]) -> tuple[Any, Any]:
+        v = vectoriser()
+        return v.fit_transform([texts[i] for i in fit]), v.transform([texts[i] for i in apply])
+
+    def case_x(fit: Sequence[int], apply: Sequence[int]) -> tuple[Any, Any]:
+        v, c = vectoriser(), vectoriser(customer=True)
+        x_fit = hstack(
+            [
+                v.fit_transform([texts[i] for i in fit]),
+                c.fit_transform([customers[i] for i in fit]),
+                rule_matrix(fit),
+            ]
+        ).tocsr()
+        x_apply = hstack(
+            [
+                v.transform([texts[i] for i in apply]),
+                c.transform([customers[i] for i in apply]),
+                rule_matrix(apply),
+            ]
+        ).tocsr()
+        return x_fit, x_apply
+
+    everything = list(range(len(rows)))
+    word_vectoriser = vectoriser()
+    x_words = word_vectoriser.fit_transform(texts)
+    vocabulary = word_vectoriser.get_feature_names_out().tolist()
+    customer_vectoriser = vectoriser(customer=True)
+    x_customer = customer_vectoriser.fit_transform(customers)
+    customer_vocabulary = customer_vectoriser.get_feature_names_out().tolist()
+    x_case = hstack([x_words, x_customer, rule_matrix(everything)]).tocsr()
     width = len(vocabulary)
     names = vocabulary + customer_vocabulary + rule_names
     modelled: list[dict[str, Any]] = []
@@ -161,21 +236,28 @@ def train(rows: Sequence[dict[str, Any]], sets: Sequence[str] = TRAIN_SETS) -> d
     for label, y in targets:
         if sum(y) < MIN_POSITIVES:
             continue
-        # the labels are read in the reply alone; whether an apology was due, in the case
-        x = x_case if label == NEEDED else x_reply
+        # the labels are read in the reply's words; whether an apology was due, in the case
+        probability = _out_of_fold(case_x if label == NEEDED else reply_x, y, folds)
+        if probability is None:
+            continue
         if label == NEEDED:
-            threshold = 0.5
+            signs = [bool(p & _APOLOGY_SIGNS) for p in first_pass]
+            threshold: float | None = _needed_threshold(probability, y, signs)
         else:
-            found = [("rule:" + label) in r for r in rule_rows]
-            threshold = _threshold(x, y, found, folds, LogisticRegression)
+            threshold = _threshold(
+                probability,
+                y,
+                [label in r for r in rule_labels],
+                [label in p for p in first_pass],
+            )
             if threshold is None:
                 continue
         model = LogisticRegression(
             C=C, class_weight="balanced", solver="liblinear", random_state=0, max_iter=1000
-        ).fit(x, y)
+        ).fit(x_case if label == NEEDED else x_words, y)
         coef = [round(float(w), DIGITS) for w in model.coef_[0]]
-        if label != NEEDED:  # no weight on the customer's words: splice zeros in
-            coef = coef[:width] + [0.0] * len(customer_vocabulary) + coef[width:]
+        if label != NEEDED:  # no weight on the customer's words or the rules: zeros
+            coef = coef[:width] + [0.0] * (len(customer_vocabulary) + len(rule_names))
         modelled.append(
             {
                 "label": label,
@@ -195,7 +277,7 @@ def train(rows: Sequence[dict[str, Any]], sets: Sequence[str] = TRAIN_SETS) -> d
         t: round(float(v), DIGITS)
         for t, v in zip(
             vocabulary + customer_vocabulary,
-            idf_values + customer_vectoriser.idf_.tolist(),
+            word_vectoriser.idf_.tolist() + customer_vectoriser.idf_.tolist(),
             strict=True,
         )
         if t in weights
@@ -206,7 +288,13 @@ def train(rows: Sequence[dict[str, Any]], sets: Sequence[str] = TRAIN_SETS) -> d
         "format": FORMAT,
         "version": version,
         "data_hash": data_hash(rows),
-        "trained_on": {"sets": list(sets), "rows": len(rows), "min_df": MIN_DF, "C": C},
+        "trained_on": {
+            "sets": list(sets),
+            "rows": len(rows),
+            "min_df": MIN_DF,
+            "C": C,
+            "add_precision": ADD_PRECISION,
+        },
         **body,
     }
 
