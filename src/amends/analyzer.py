@@ -116,6 +116,10 @@ class Analyzer:
         if extra:
             # the model adds only what the rules (of those selected) did not find
             extra = [f for f in extra if f.label in self.detectable and f.label not in present]
+            if slots:
+                # the model weighs the reply as a whole, and an unfinished reply has gaps
+                # where its words would be: only the rules (which read around them) judge it
+                extra = []
             found += extra
             present |= {f.label for f in extra}
         labels = self._labels[frozenset(present)]

@@ -1076,6 +1076,8 @@ def coach(
     suggestions = tuple(Suggestion(c, data.slots[c].why, data.slots[c].example) for c in wanted)
     flags = []
     for flag in engine.flags.values():
+        if flag.match not in rewrite.text:
+            continue  # an edit for another mistake removed it after all
         at = report.text.find(flag.match) if flag.match else -1
         if at >= 0:
             flag = Flag(flag.code, flag.label, at, at + len(flag.match), *_rest(flag))
