@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -1080,7 +1080,7 @@ def coach(
             continue  # an edit for another mistake removed it after all
         at = report.text.find(flag.match) if flag.match else -1
         if at >= 0:
-            flag = Flag(flag.code, flag.label, at, at + len(flag.match), *_rest(flag))
+            flag = replace(flag, start=at, end=at + len(flag.match))
         flags.append(flag)
     return Coaching(
         original=report,
@@ -1093,7 +1093,3 @@ def coach(
         flags=tuple(sorted(flags, key=lambda x: x.start)),
         channel=channel,
     )
-
-
-def _rest(flag: Flag) -> tuple[str, str, str]:
-    return flag.match, flag.why, flag.suggest
