@@ -4,6 +4,7 @@ is missing; the strategies' own examples; the real dev-set replies; generated dr
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from amends import MISTAKES, analyze, get_analyzer
-from amends.coach import Rewrite, apply_edits, coach, coach_data, load_coach
+from amends.coach import Rewrite, apply_edits, coach, coach_data, load_coach, post_length
 from amends.datafile import DataError
 
 DATA = coach_data()
@@ -28,11 +29,14 @@ def test_every_strategy_example_is_fixed_exactly(keys, example):
     result = coach(before, slots=False)
     assert result.improved == example.improved
     strategy = next(s for s in DATA.strategies if example in s.examples)
-    if strategy.action == "flag":  # left in place, and handed back with a way to say it
+    if strategy.action == "flag" or result.flags:
+        # left in place, and handed back with a way to say it: a flag strategy, or a rewrite
+        # that would have taken a step or all of the agent's own words with it
         assert {f.code for f in result.flags} & set(keys) or {f.label for f in result.flags} & set(
             keys
         )
         assert all(f.suggest for f in result.flags)
+        assert {f.code for f in result.report.mistakes} <= {f.code for f in result.flags}
     else:
         assert not result.report.mistakes
     assert apply_edits(example.text, result.edits) == result.improved
@@ -327,3 +331,39 @@ def test_bad_data_is_reported_with_file_and_line(tmp_path, old, new, message):
     with pytest.raises(DataError, match=message) as info:
         load_coach(_broken(tmp_path, old, new))
     assert "coach.yaml" in str(info.value)
+
+
+# -- properties of every fix: nothing invented, nothing of the agent's lost ---------------------
+
+STEPS = [
+    "I've refunded the £20 charge.",
+    "A replacement ships today.",
+    "I'll email you by Friday.",
+    "Please DM us your order number.",
+]
+_FACT = re.compile(r"[£$€]?\d[\d,.:]*(?:am|pm|%)?|\b(?:monday|tuesday|friday|today|tomorrow)\b", re.I)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=6),
+    st.sampled_from(CUSTOMERS),
+    st.sampled_from(["", "@SamHelp ", "@SamHelp @travel_co "]),
+    st.sampled_from(["", " More here: https://t.co/abc123", " ^JD", " 1/2"]),
+)
+def test_a_fix_invents_no_fact_and_loses_no_step_handle_link_or_marker(
+    sentences, customer, handles, tail
+):
+    text = handles + " ".join(sentences) + tail
+    result = coach(analyze(text, customer))
+    improved = result.improved
+    given_facts = {m.lower() for m in _FACT.findall(text + " " + (customer or ""))}
+    assert {m.lower() for m in _FACT.findall(improved)} <= given_facts, (text, improved)
+    for step in STEPS:
+        if step in text:
+            assert step in improved, (text, improved)
+    for token in re.findall(r"@\w+|https?://\S+|\^[A-Z]{2}|\b1/2\b", text):
+        assert token in improved, (text, improved)
+    assert re.search(r"[A-Za-z]{3,}", improved.replace(handles.strip(), "")), (text, improved)
+    if handles:  # a social post: within the limit, or no longer than the agent's own
+        assert post_length(improved) <= max(280, post_length(text))

@@ -509,10 +509,16 @@ def _merge(plans: Iterable[_Plan]) -> list[_Plan]:
 
 # -- the coach -------------------------------------------------------------------------------
 _JOINT = re.compile(
-    r"\s+(?:and|so|as|because|if|while|but|to (?:help|assist|look|check|get))\s+"
-    r"(?:i|we|you|it|let|to|help|please|would|will|have|am|are)?\b",
+    r"\s+(?:(?:and|so|as|because|if|while|but|to (?:help|assist|look|check|get))\s+"
+    r"(?:i|we|you|it|let|to|help|please|would|will|have|am|are)?\b"
+    # a run-on: a new subject and verb with no joint ("sorry for the trouble we are on it")
+    r"|(?=(?:i|we)(?:'m|'re|'ve|'ll|\s+(?:am|are|have|will|can|would|were|did)\b)))",
     re.I,
 )
+# Where mistaken words join the rest of their sentence: removed with them.
+_JOIN_BEFORE = re.compile(r"(?:\s*[,;:]\s*|\s+)(?:(?:and|but|so|or)\s+)?$", re.I)
+_JOIN_AFTER = re.compile(r"\s*(?:[,;:]\s*(?:(?:and|but|so|or)\s+)?|\s+(?:and|but|so|or)\s+)", re.I)
+_STEP_LABELS = frozenset({"remedy", "follow_up", "compensation"})
 _TERMINAL = re.compile(r"[.!?…]+[\"'”’)\]]*\s*$")
 _LETTER = re.compile(r"[A-Za-z]")
 
@@ -648,6 +654,7 @@ class _Coach:
             )
             # the stand-in ends at the clause's end, or where a new verb phrase starts
             joint = _JOINT.search(text, max(end, head_end), clause_end)
+            run_on = joint is not None and not joint.group().strip()
             if joint is not None:
                 clause_end = joint.start()
             candidates: list[str] = []
@@ -664,6 +671,9 @@ class _Coach:
                     continue
                 if not self.fits(text[:head_start] + replacement + text[clause_end:], text):
                     continue
+                if run_on and joint is not None:  # end the apology where the next clause starts
+                    after = joint.end()
+                    return _Plan(head_start, after + 1, f"{replacement}. {text[after].upper()}", why)
                 return _Plan(head_start, clause_end, replacement, why)
             return None
         return None
@@ -805,7 +815,8 @@ class _Coach:
                     plans += self.collapse(text, report, strategy.why)
                     collapsed = True
                 continue
-            plans += self.plan(text, f, strategy)
+            plans += [self.keeping_steps(text, f, p, report) for p in self.plan(text, f, strategy)]
+        plans = [p for p in plans if p is not None]
         merged = [p for p in _merge(plans) if text[p.start : p.end] != p.replacement]
         merged = [p for p in merged if self.keeps_protected(text, p, report)]
         if not merged:
@@ -825,6 +836,11 @@ class _Coach:
                 continue
             s, e = self.protected(text, *self.sentence_at(text, f.start))
             plan = self.remove(text, s, e, self.data.fallback.why)
+            if self.keep and (
+                self.removes_step(text, plan, report, f) or self.leaves_nothing(text, plan)
+            ):
+                self.flag(text, f, plan.why, self.data.strategy_for(f).suggest or _NAME_IT)
+                continue
             if self.keeps_protected(text, plan, report):
                 plans.append(plan)
         if not plans:
@@ -834,6 +850,75 @@ class _Coach:
         return True
 
     # -- what stays ----------------------------------------------------------------------------
+    def removes_step(self, text: str, plan: _Plan, report: Report, f: Finding) -> bool:
+        """Whether ``plan`` deletes words of a step, a follow-up or an offer that the finding
+        it is for does not cover (those are the agent's facts)."""
+        assert f.start is not None and f.end is not None
+        for g in report.findings:
+            if g.label not in _STEP_LABELS or g.start is None or g.end is None:
+                continue
+            if g.code.startswith("X"):
+                continue  # the model's span is the sentence it weighed most, not the step's words
+            outside = (max(g.start, plan.start), min(g.end, plan.end))
+            if outside[0] >= outside[1]:
+                continue  # the plan does not touch it
+            if f.start <= outside[0] and outside[1] <= f.end:
+                continue  # only where the mistake itself is
+            if text[outside[0] : outside[1]].lower() not in plan.replacement.lower():
+                return True
+        return False
+
+    def leaves_nothing(self, text: str, plan: _Plan) -> bool:
+        """Whether the reply would be left with no sentence of its own words."""
+        new = text[: plan.start] + plan.replacement + text[plan.end :]
+        words = re.findall(r"[^\W\d_]+", _PROTECTED.sub(" ", new))
+        return len(words) < self.data.min_words
+
+    def keeping_steps(self, text: str, f: Finding, plan: _Plan, report: Report) -> _Plan | None:
+        """The plan, or one that removes only the mistaken words when the plan would take a
+        step or an offer with them or leave the reply empty; failing both, the finding is
+        flagged and nothing is removed."""
+        if not self.keep:
+            return plan
+        if not self.removes_step(text, plan, report, f) and not self.leaves_nothing(text, plan):
+            return plan
+        narrow = self.narrow(text, f, plan.why)
+        if (
+            narrow is not None
+            and not self.removes_step(text, narrow, report, f)
+            and not self.leaves_nothing(text, narrow)
+        ):
+            return narrow
+        self.flag(text, f, plan.why, self.data.strategy_for(f).suggest or _NAME_IT)
+        return None
+
+    def narrow(self, text: str, f: Finding, why: str) -> _Plan | None:
+        """Remove the mistaken words and the joint that tied them to the sentence
+        ("Try updating, and I guarantee it will work." -> "Try updating."), if what is left
+        of the sentence still reads as one."""
+        assert f.start is not None and f.end is not None
+        s, e = self.protected(text, *self.sentence_at(text, f.start))
+        terminal = _TERMINAL.search(text[s:e])
+        content_end = s + terminal.start() if terminal else e
+        after = _JOIN_AFTER.match(text, f.end, content_end)
+        before = _JOIN_BEFORE.search(text, s, f.start)
+        if after is not None:
+            start, end = f.start, after.end()
+        elif before is not None:
+            # to the end of the mistaken clause: "and I guarantee | it will work"
+            breaks = self.clause_breaks(text, f.end, content_end)
+            start, end = before.start(), (breaks[0][0] if breaks else content_end)
+        else:
+            return None
+        rest = text[s:start] + text[end:content_end]
+        if len(re.findall(r"[A-Za-z0-9]+", rest)) < self.data.min_words:
+            return None
+        replacement = ""
+        if start == s and end < content_end:  # the sentence now starts with the next word
+            replacement = text[end].upper()
+            end += 1
+        return _Plan(start, end, replacement, why)
+
     def flagged(self, f: Finding) -> bool:
         return (f.code, f.match or "") in self.flags
 

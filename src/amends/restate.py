@@ -16,6 +16,7 @@ from .analyzer import Analyzer
 from .datafile import Section
 
 _TOKEN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
+_SHOUTED = re.compile(r"\b[A-Z]{3,}\b")  # words in capitals, not two-letter acronyms
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 
@@ -105,6 +106,8 @@ class Restater:
         letters = [c for c in text if c.isalpha()]
         if letters and sum(c.isupper() for c in letters) / len(letters) > 0.6:
             text = text.lower()  # a message in capitals: restate it in normal case
+        elif len(_SHOUTED.findall(text)) >= 2:
+            text = _SHOUTED.sub(lambda m: m.group().lower(), text)  # "crashes a LOT and HANGS"
         out = []
         for m in _SENTENCE.finditer(text):
             sentence = m.group().strip()
