@@ -226,6 +226,8 @@ class CoachData:
     leading_conjunction: re.Pattern[str]
     lower_after_greeting: frozenset[str]
     min_words: int
+    back_reference: re.Pattern[str]
+    commitment: re.Pattern[str]
     restate: Restater
     restate_examples: tuple[tuple[str, str | None], ...]
 
@@ -258,6 +260,8 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
             "leading_conjunction",
             "lower_after_greeting",
             "min_words",
+            "back_reference",
+            "commitment",
             "restate",
         )
     )
@@ -329,6 +333,8 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
         leading_conjunction=root.regex("leading_conjunction"),
         lower_after_greeting=frozenset(w.lower() for w in root.strs("lower_after_greeting")),
         min_words=root.int("min_words"),
+        back_reference=root.regex("back_reference"),
+        commitment=root.regex("commitment"),
         restate=Restater.from_data(restate_section),
         restate_examples=restate_examples,
     )
@@ -492,6 +498,12 @@ class _Plan:
     why: str
 
 
+def _applied(text: str, plans: Iterable[_Plan]) -> str:
+    for plan in sorted(plans, key=lambda p: p.start, reverse=True):
+        text = text[: plan.start] + plan.replacement + text[plan.end :]
+    return text
+
+
 def _merge(plans: Iterable[_Plan]) -> list[_Plan]:
     """Non-overlapping plans: a plan inside a wider one joins it; a partial overlap waits."""
     kept: list[_Plan] = []
@@ -516,9 +528,11 @@ _JOINT = re.compile(
     re.I,
 )
 # Where mistaken words join the rest of their sentence: removed with them.
-_JOIN_BEFORE = re.compile(r"(?:\s*[,;:]\s*|\s+)(?:(?:and|but|so|or)\s+)?$", re.I)
+_JOIN_BEFORE = re.compile(r"(?:\s*[,;:]\s*|\s+)(?:(?:and|but|so|or|as|because|since)\s+)?$", re.I)
 _JOIN_AFTER = re.compile(r"\s*(?:[,;:]\s*(?:(?:and|but|so|or)\s+)?|\s+(?:and|but|so|or)\s+)", re.I)
-_STEP_LABELS = frozenset({"remedy", "follow_up", "compensation"})
+# What a rewrite never deletes unless it is the mistake itself: the apology, and the agent's
+# steps, follow-ups and offers.
+_STEP_LABELS = frozenset({"apology", "remedy", "follow_up", "compensation"})
 _TERMINAL = re.compile(r"[.!?…]+[\"'”’)\]]*\s*$")
 _LETTER = re.compile(r"[A-Za-z]")
 
@@ -819,6 +833,12 @@ class _Coach:
         plans = [p for p in plans if p is not None]
         merged = [p for p in _merge(plans) if text[p.start : p.end] != p.replacement]
         merged = [p for p in merged if self.keeps_protected(text, p, report)]
+        if self.limit is not None:  # each plan fits on its own; together they must fit too
+            fitting: list[_Plan] = []
+            for plan in merged:
+                if self.fits(_applied(text, [*fitting, plan]), text):
+                    fitting.append(plan)
+            merged = fitting
         if not merged:
             return False
         rewrite.apply_many(merged)
@@ -866,6 +886,10 @@ class _Coach:
                 continue  # only where the mistake itself is
             if text[outside[0] : outside[1]].lower() not in plan.replacement.lower():
                 return True
+        # a commitment the analyzer did not read as a step ("we'll let know the developers")
+        for m in self.data.commitment.finditer(text, plan.start, plan.end):
+            if not f.start <= m.start() < f.end and m.group().lower() not in plan.replacement.lower():
+                return True
         return False
 
     def leaves_nothing(self, text: str, plan: _Plan) -> bool:
@@ -874,19 +898,36 @@ class _Coach:
         words = re.findall(r"[^\W\d_]+", _PROTECTED.sub(" ", new))
         return len(words) < self.data.min_words
 
+    def dangles(self, text: str, plan: _Plan) -> bool:
+        """Whether the sentence after the removed words refers back to them ("Add-ons are made
+        by independent developers. I recommend contacting them")."""
+        if plan.replacement.strip():
+            return False
+        removed = text[plan.start : plan.end]
+        if not re.search(r"[A-Za-z]{3,}s\b", removed):  # no plural for "them" to point at
+            return False
+        # the rest of its sentence and the sentence after it
+        end = next((e for s, e in self.sentences(text) if s >= plan.end), len(text))
+        return bool(self.data.back_reference.search(text, plan.end, end))
+
     def keeping_steps(self, text: str, f: Finding, plan: _Plan, report: Report) -> _Plan | None:
         """The plan, or one that removes only the mistaken words when the plan would take a
         step or an offer with them or leave the reply empty; failing both, the finding is
         flagged and nothing is removed."""
         if not self.keep:
             return plan
-        if not self.removes_step(text, plan, report, f) and not self.leaves_nothing(text, plan):
+        if not (
+            self.removes_step(text, plan, report, f)
+            or self.leaves_nothing(text, plan)
+            or self.dangles(text, plan)
+        ):
             return plan
         narrow = self.narrow(text, f, plan.why)
         if (
             narrow is not None
             and not self.removes_step(text, narrow, report, f)
             and not self.leaves_nothing(text, narrow)
+            and not self.dangles(text, narrow)
         ):
             return narrow
         self.flag(text, f, plan.why, self.data.strategy_for(f).suggest or _NAME_IT)
@@ -904,14 +945,17 @@ class _Coach:
         before = _JOIN_BEFORE.search(text, s, f.start)
         if after is not None:
             start, end = f.start, after.end()
-        elif before is not None:
+        elif before is not None and f.start > s:
             # to the end of the mistaken clause: "and I guarantee | it will work"
             breaks = self.clause_breaks(text, f.end, content_end)
             start, end = before.start(), (breaks[0][0] if breaks else content_end)
+        elif (later := _JOIN_AFTER.search(text, f.end, content_end)) is not None:
+            # the mistaken clause opens the sentence: "We do our best | so we're sorry ..."
+            start, end = f.start, later.end()
         else:
             return None
         rest = text[s:start] + text[end:content_end]
-        if len(re.findall(r"[A-Za-z0-9]+", rest)) < self.data.min_words:
+        if len(re.findall(r"[A-Za-z0-9]+", rest)) < 2:  # "We apologize." is a sentence
             return None
         replacement = ""
         if start == s and end < content_end:  # the sentence now starts with the next word
@@ -1030,7 +1074,12 @@ class _Coach:
             if m.start() > 0 and not re.match(r"[\s\"'“‘(\[]", text[m.start() - 1]):
                 continue  # inside a token ("&gt;", "#tag"): not the start of a word
             word = re.match(r"[A-Za-z'’]+", text[m.start() :])
-            after_comma_greeting = start == head and head > 0 and text[:head].rstrip().endswith(",")
+            after_comma_greeting = (
+                start == head
+                and head > 0
+                and text[:head].rstrip().endswith(",")
+                and "\n" not in text[len(text[:head].rstrip()) : m.start()]  # not on a new line
+            )
             if after_comma_greeting:
                 if (
                     word
