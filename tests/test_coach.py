@@ -341,7 +341,9 @@ STEPS = [
     "I'll email you by Friday.",
     "Please DM us your order number.",
 ]
-_FACT = re.compile(r"[£$€]?\d[\d,.:]*(?:am|pm|%)?|\b(?:monday|tuesday|friday|today|tomorrow)\b", re.I)
+_FACT = re.compile(
+    r"[£$€]?\d[\d,.:]*(?:am|pm|%)?|\b(?:monday|tuesday|friday|today|tomorrow)\b", re.I
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -687,7 +687,8 @@ class _Coach:
                     continue
                 if run_on and joint is not None:  # end the apology where the next clause starts
                     after = joint.end()
-                    return _Plan(head_start, after + 1, f"{replacement}. {text[after].upper()}", why)
+                    ended = f"{replacement}. {text[after].upper()}"
+                    return _Plan(head_start, after + 1, ended, why)
                 return _Plan(head_start, clause_end, replacement, why)
             return None
         return None
@@ -888,7 +889,8 @@ class _Coach:
                 return True
         # a commitment the analyzer did not read as a step ("we'll let know the developers")
         for m in self.data.commitment.finditer(text, plan.start, plan.end):
-            if not f.start <= m.start() < f.end and m.group().lower() not in plan.replacement.lower():
+            inside = f.start <= m.start() < f.end
+            if not inside and m.group().lower() not in plan.replacement.lower():
                 return True
         return False
 
