@@ -49,6 +49,7 @@ __all__ = [
 ]
 
 CHANNELS: tuple[str, ...] = ("chat", "email", "social")
+SHORT_SLACK = 8  # characters over the shortest variant a short draft may still pick
 FIELDS = (
     "problem",
     "Problem",
@@ -582,6 +583,10 @@ def compose(
     rng = random.Random(seed)
     layout = writer.fit(rng, analyzer)
     warnings += layout.notes
+    if writer.repairs:
+        warnings.append(
+            "repaired: " + "; ".join(writer.repairs) + " (from a phrase in the incident)"
+        )
     text, private = layout.text, layout.private
     report = analyzer.analyze(text)
     mistakes = list(report.mistakes)
@@ -697,6 +702,7 @@ class _Writer:
         self.slot: str | None = None
         # the problem as given reads as a mistake on its own: say the regret without it
         self.unnamed = unnamed
+        self.repairs: list[str] = []  # the mistakes repaired, for the draft's warnings
 
     # -- what the incident lacks -------------------------------------------------------------
     def hints(self) -> list[_Hint]:
@@ -790,6 +796,7 @@ class _Writer:
         sentences = inner.repaired(
             inner.sentences(random.Random(choices_seed), False, set()), analyzer
         )
+        self.repairs += [r for r in inner.repairs if r not in self.repairs]
         greeting, signoff = inner.frame(random.Random(choices_seed))
         private = inner.layout(sentences, greeting, signoff)
         rng = random.Random(choices_seed)
@@ -837,12 +844,15 @@ class _Writer:
     def sentences(self, rng: random.Random, short: bool, drop: set[str]) -> list[_Sentence]:
         values = self.values()
         out: list[_Sentence] = []
+        options: list[list[str]] = []  # each sentence's alternatives; [] for a fact
         for name in self.sequence:
             block = self.data.blocks[name]
             if name in drop or block.component in self.advice.omit or not self.wanted(name):
                 continue
             if name == "remedy":
-                out += [_Sentence(name, s) for s in self.steps()]
+                steps = self.steps()
+                out += [_Sentence(name, s) for s in steps]
+                options += [[] for _ in steps]
                 continue
             choices = self.choices(block, short)
             follow = self.incident.follow_up
@@ -853,15 +863,20 @@ class _Writer:
             if name in self.tone.prefer:
                 pick = min(int(self.tone.prefer[name]), len(texts) - 1)
             if short:
-                pick = min(range(len(texts)), key=lambda i: len(texts[i]))
-            elif out:
-                # never two sentences in a row that open alike ("That was…. That happened…")
-                fresh = [
-                    i for i in range(len(texts)) if _opening(texts[i]) != _opening(out[-1].text)
-                ]
-                if fresh and pick not in fresh:
-                    pick = fresh[rng.randrange(len(fresh))]
+                # the shortest, or one within a few characters of it, so short drafts vary too
+                least = min(len(t) for t in texts)
+                texts = [t for t in texts if len(t) <= least + SHORT_SLACK]
+                pick = rng.randrange(len(texts))
             out.append(_Sentence(name, texts[pick]))
+            options.append(texts)
+        # never two sentences in a row that open alike ("That was our mistake. That happened…"):
+        # a stock sentence that opens like a neighbour takes another of its variants
+        for i, texts in enumerate(options):
+            near = {_opening(out[j].text) for j in (i - 1, i + 1) if 0 <= j < len(out)}
+            if len(texts) > 1 and _opening(out[i].text) in near:
+                fresh = [t for t in texts if _opening(t) not in near]
+                if fresh:
+                    out[i] = _Sentence(out[i].block, fresh[rng.randrange(len(fresh))])
         return out
 
     def choices(self, block: Block, short: bool) -> tuple[str, ...]:
@@ -1000,6 +1015,10 @@ class _Writer:
         repaired = coach(
             report, slots=False, advice=self.advice, analyzer=analyzer, keep_positions=False
         )
+        for f in report.mistakes:
+            note = f"{f.code} “{f.match}”"
+            if note not in self.repairs:
+                self.repairs.append(note)
         starts, at = [], 0
         for s in sentences:
             starts.append(at)
