@@ -882,6 +882,7 @@ class _Writer:
     def choices(self, block: Block, short: bool) -> tuple[str, ...]:
         posture, channel = self.advice.posture, self.channel.name
         qualifiers = ["unnamed"] if self.unnamed else []
+        qualifiers += [self.kind] if self.kind else []
         qualifiers += (["losses"] if self.incident.losses else []) + [self.rule, posture]
         keys = [f"short.{posture}", "short"] if short else []
         keys += [k for q in qualifiers for k in (f"{channel}.{q}", q)] + [channel]
@@ -1026,8 +1027,14 @@ class _Writer:
         texts = _apply_by_span(body, starts, repaired.edits)
         out = []
         for s, text in zip(sentences, texts, strict=True):
+            found = [f for f in report.mistakes if f.match and f.match in s.text]
             if s.block in self.data.facts and not _survives(s.text, text):
-                found = [f for f in report.mistakes if f.match in s.text] or list(report.mistakes)
+                # the coach would drop the whole sentence: keep the step, cut the clause after it
+                text = _cut_clause(s.text, found[0].match) if found else ""
+                if len(_WORD.findall(text)) >= 3 and not analyzer.analyze(text).mistakes:
+                    out.append(_Sentence(s.block, text))
+                    continue
+                found = found or list(report.mistakes)
                 raise ComposeError(
                     f"“{s.text}” reads as {found[0].label} ({found[0].code} “{found[0].match}”), "
                     "and repairing it would delete it; compose never drops a step or an offer: "
@@ -1069,13 +1076,23 @@ _WORD = re.compile(r"[A-Za-z0-9£$€%:.']+")
 
 
 def _survives(before: str, after: str) -> bool:
-    """Whether a repaired sentence still says what it said: every number kept, and most words."""
-    numbers = re.findall(r"\d+", before)
-    if any(n not in after for n in numbers):
-        return False
-    words = [w.lower() for w in _WORD.findall(before) if len(w) > 2]
-    kept = set(w.lower() for w in _WORD.findall(after))
-    return not words or sum(w in kept for w in words) >= 0.75 * len(words)
+    """Whether a repaired fact sentence still says its fact: its head (the first half of its
+    words, where a step names what was done) is kept whole; a clause after it may go."""
+    words = [w.lower().strip(".:") for w in _WORD.findall(before)]
+    head = words[: max(2, (len(words) + 1) // 2)]
+    kept = {w.lower().strip(".:") for w in _WORD.findall(after)}
+    return all(w in kept for w in head)
+
+
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:]|\s[-–—])\s+")
+
+
+def _cut_clause(sentence: str, match: str) -> str:
+    """The sentence up to the clause break before ``match``: "I've refunded the fee, which was
+    only a minor glitch" → "I've refunded the fee." ("" when there is no such break)."""
+    at = sentence.find(match)
+    breaks = [m for m in _CLAUSE_BREAK.finditer(sentence) if 0 < m.start() < at]
+    return _sentence(sentence[: breaks[-1].start()]) if breaks else ""
 
 
 def _opening(text: str) -> str:
