@@ -609,6 +609,12 @@ def compose(
             + ", ".join(missing)
             + " in this draft; check the incident's phrases"
         )
+    for block, given in (("explanation", cause), ("compensation", incident.compensation)):
+        if given and block not in writer.sequence:
+            warnings.append(
+                f"held back under {advice.posture}: the {block} “{given}” is not in this draft; "
+                "add it once the case allows (for legal review, when counsel agrees)"
+            )
     if advice.posture == "legal_review":
         warnings.append("legal signals: have legal counsel review this reply before sending it")
     used = (
