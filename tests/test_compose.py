@@ -472,7 +472,7 @@ def _body(draft) -> str:
 
 @pytest.mark.parametrize("example", DATA.examples, ids=lambda e: e.posture)
 def test_email_has_paragraphs_and_a_body_that_is_not_the_chat_text(example):
-    for seed in range(3):
+    for seed in range(12):
         email = compose(example.incident, "email", seed=seed)
         chat = compose(example.incident, "chat", seed=seed)
         assert email.text.startswith(("Hi ", "Hello", "Dear ")), email.text
