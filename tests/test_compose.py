@@ -592,15 +592,32 @@ VALUES = {
 }
 # blocks whose sentence carries a fact the analyzer has no component for, or is the steps
 NO_COMPONENT = {"data_involved", "customer_actions", "statement", "acknowledgment", "opener"}
+KIND_WORDS = {f.kind: f.words for f in DATA.feelings if f.kind}
+OTHER_WORDS = sorted({w for f in DATA.feelings if not f.kind for w in f.words})
+
+
+def words_reaching(key: str) -> list[str]:
+    """The feeling words a variant can be filled with: a kind's words reach its own variants
+    (which come first for that kind) and the short ones; the other words reach the rest."""
+    qualifier = key.split(".")[-1]
+    if qualifier in KIND_WORDS:
+        return list(KIND_WORDS[qualifier])
+    if key.startswith("short"):
+        return sorted({w for f in DATA.feelings for w in f.words})
+    return OTHER_WORDS
+
+
 VARIANTS = [
     (name, key, text, word)
     for name, block in DATA.blocks.items()
     for key, texts in block.variants.items()
     for text in texts
-    for word in (
-        sorted({w for f in DATA.feelings for w in f.words}) if "{feeling}" in text else [""]
-    )
+    for word in (words_reaching(key) if "{feeling}" in text else [""])
 ]
+
+
+def test_every_kind_with_feelings_has_its_own_empathy_variants():
+    assert set(KIND_WORDS) <= set(DATA.blocks["empathy"].variants)
 
 
 @pytest.mark.parametrize(("name", "key", "template", "word"), VARIANTS)
