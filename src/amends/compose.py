@@ -78,8 +78,16 @@ SUGGESTED = (
     "compensation_for_losses",
     "agent_name",
 )
-SLOTTED = ("cause_detail", "steps", "when", "compensation", "agent_name", "data_involved",
-           "customer_actions")  # fmt: skip
+# The incident fields `--slots` can mark in the text (a follow-up without a time marks `when`).
+SLOTTED = (
+    "cause_detail",
+    "steps",
+    "when",
+    "compensation",
+    "agent_name",
+    "data_involved",
+    "customer_actions",
+)
 
 
 class ComposeError(ValueError):
@@ -816,13 +824,12 @@ class _Writer:
             if self.unnamed
             else frames.public + frames.public_short
         )
-        texts = [self.layout([_Sentence("apology", fill(t, values))], greeting, signoff)
-                 for t in candidates]  # fmt: skip
-        fitting = [t for t in texts if post_length(t) <= self.channel.limit]
-        if not fitting:
-            texts = [self.layout([_Sentence("apology", fill(t, values))], "", "")
-                     for t in candidates]  # fmt: skip
+        posts = [[_Sentence("apology", fill(t, values))] for t in candidates]
+        for frame in ((greeting, signoff), ("", "")):  # without the frame only when it must
+            texts = [self.layout(post, *frame) for post in posts]
             fitting = [t for t in texts if post_length(t) <= self.channel.limit]
+            if fitting:
+                break
         public = fitting[rng.randrange(len(fitting))] if sensitive else fitting[0]
         note = (
             "sensitive case: the public post holds no detail; send the facts in the private "
