@@ -245,12 +245,76 @@ def test_compose_missing_file():
     assert "no such file" in result.output
 
 
-def test_compose_refuses_a_social_draft_that_cannot_fit(tmp_path):
+def test_compose_social_too_long_for_one_post_is_a_thread_or_a_private_message(tmp_path):
     path = tmp_path / "incident.json"
     path.write_text(
         json.dumps({**INCIDENT, "problem": "your flight was canceled " + "and rebooked " * 15}),
         encoding="utf-8",
     )
-    result = amends_cli("compose", "--incident", str(path), "--channel", "social")
-    assert result.exit_code == 1
-    assert "280-character limit" in result.output
+    result = amends_cli(
+        "compose", "--incident", str(path), "--channel", "social", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert all(len(p) <= 280 for p in data["parts"])
+    said = "\n".join(data["parts"]) + (data["private"] or "")
+    assert "rebooked you on the 9:40 tomorrow morning" in said  # no step dropped
+    assert "by 8pm tonight" in said
+
+
+def test_compose_json_keeps_its_fields_and_adds_suggestions_parts_and_private(tmp_path):
+    path = tmp_path / "incident.json"
+    path.write_text(json.dumps({"problem": "your order hasn't arrived", "cause": "ours"}))
+    result = amends_cli("compose", "--incident", str(path), "--format", "json", "--seed", "0")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) >= {"text", "posture", "report", "channel", "slots", "warnings"}
+    assert [s["label"] for s in data["suggestions"]] == ["steps", "cause_detail", "follow_up"]
+    assert all(set(s) == {"label", "message", "example"} for s in data["suggestions"])
+    assert data["slots"] == [] and "[" not in data["text"]
+    assert data["parts"] == [] and data["private"] is None
+    slotted = amends_cli(
+        "compose", "--incident", str(path), "--format", "json", "--seed", "0", "--slots"
+    )
+    slotted_data = json.loads(slotted.stdout)
+    assert slotted_data["slots"] == ["steps"]
+    assert slotted_data["text"].count("[") == 1
+
+
+def test_compose_text_shows_suggestions_and_the_private_message(tmp_path):
+    path = tmp_path / "incident.json"
+    path.write_text(
+        json.dumps(
+            {
+                "problem": "you were injured when a shelf fell in our store",
+                "cause": "unknown",
+                "legal": True,
+                "follow_up": {"when": "tomorrow", "how": "phone"},
+                "customer_name": "Ana",
+            }
+        )
+    )
+    result = amends_cli("compose", "--incident", str(path), "--channel", "social", "--seed", "1")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "private message" in out and "DM" in out
+    assert "I'll call you" in out
+    assert "legal counsel" in out
+
+
+def test_compose_breach_in_text_lists_what_the_incident_lacks(tmp_path):
+    path = tmp_path / "incident.json"
+    path.write_text(
+        json.dumps(
+            {
+                "problem": "your card details were stolen when our site was hacked",
+                "cause": "ours",
+                "steps": ["locked your account"],
+                "follow_up": {"when": "Friday", "how": "email"},
+            }
+        )
+    )
+    result = amends_cli("compose", "--incident", str(path), "--seed", "1")
+    assert result.exit_code == 0, result.output
+    assert "the incident does not give" in result.stdout
+    assert "data_involved:" in result.stdout and "customer_actions:" in result.stdout

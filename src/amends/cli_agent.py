@@ -323,12 +323,20 @@ def compose_command(
     ] = ChannelName.chat,
     seed: Annotated[int | None, typer.Option(help="Pick the phrasing (default: random).")] = None,
     tone: Annotated[str, typer.Option(help="warm, formal or brief.")] = "warm",
+    slots: Annotated[
+        bool,
+        typer.Option(
+            "--slots",
+            help="Put the most needed missing fact in the text as one marked slot.",
+        ),
+    ] = False,
     fmt: FormatOpt = Format.text,
     llm_url: LLMUrlOpt = None,
     llm_model: LLMModelOpt = None,
     repair: RepairOpt = True,
 ) -> None:
-    """Compose a reply from an incident (problem, cause, steps, follow_up...) for a channel."""
+    """Compose a reply from an incident (problem, cause, steps, follow_up...) for a channel.
+    Facts the incident lacks come back as suggestions beside the draft."""
     from .compose import ComposeError, IncidentError, compose, compose_data, parse_incident
     from .llm import LLMError, LLMRejected, llm_compose
 
@@ -351,7 +359,7 @@ def compose_command(
         if client:
             draft = llm_compose(parsed, channel.value, client, repair)
         else:
-            draft = compose(parsed, channel.value, tone=tone, seed=seed)
+            draft = compose(parsed, channel.value, tone=tone, seed=seed, slots=slots)
     except IncidentError as exc:
         raise _fail(f"{where}: {exc}") from exc
     except LLMRejected as exc:
@@ -359,21 +367,7 @@ def compose_command(
     except (ComposeError, LLMError) as exc:
         raise _fail(str(exc), 1) from exc
     if fmt is Format.json:
-        data = draft.to_dict()
-        typer.echo(
-            json.dumps(
-                {
-                    "text": data["text"],
-                    "posture": data["posture"],
-                    "report": data["report"],
-                    "channel": data["channel"],
-                    "slots": data["slots"],
-                    "warnings": data["warnings"],
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        typer.echo(json.dumps(draft.to_dict(), ensure_ascii=False, indent=2))
         return
     _print_draft(draft)
 
@@ -384,19 +378,44 @@ def _print_draft(draft: Draft) -> None:
     from .render import make_console
 
     console = make_console()
-    console.print(draft.text)
-    console.print()
+    if len(draft.parts) > 1:
+        for part in draft.parts:
+            console.print(part)
+            console.print()
+    else:
+        console.print(draft.text)
+        console.print()
+    if draft.private is not None:
+        console.print(Text("private message", style="bold"))
+        console.print(draft.private)
+        console.print()
     console.print(
         Text(
-            f"posture {draft.posture}, {draft.channel}, {len(draft.text)} characters; "
+            f"posture {draft.posture}, {draft.channel}, {_length(draft)}; "
             f"score {draft.report.score}; labels: {', '.join(draft.report.labels) or 'none'}",
             style="dim",
         )
     )
     if draft.slots:
         console.print(Text(f"fill in: {', '.join(draft.slots)}", style="yellow"))
+    if draft.suggestions:
+        console.print()
+        console.print(Text("the incident does not give", style="bold"))
+        for tip in draft.suggestions:
+            console.print(Text(f"  {tip.label}: {tip.message}"))
+            console.print(Text(f"      e.g. “{tip.example}”", style="green"))
     for w in draft.warnings:
         console.print(Text(f"note: {w}", style="yellow"))
+
+
+def _length(draft: Draft) -> str:
+    """How long the draft is as its channel counts it: a social post counts each link as 23."""
+    if not draft.parts:
+        return f"{len(draft.text)} characters"
+    from .coach import post_length
+
+    lengths = " + ".join(str(post_length(p)) for p in draft.parts)
+    return f"{lengths} characters" + (" (a thread)" if len(draft.parts) > 1 else "")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,10 +1,13 @@
 """``compose``: a complete reply from a structured incident, for chat, email or social.
 
-The posture comes from ``advise``; the blocks, their variants, the channel frames and the way
-steps and follow-ups are said are data (``data/compose.yaml``). Every specific comes from the
-incident; a missing one becomes a marked slot. The draft is read back by the analyzer: a
-mistake (which a phrase supplied in the incident can bring in) is repaired by the coach, and a
-draft that cannot be repaired is refused with the findings.
+The posture comes from ``advise``; the blocks, their variants, the channel frames, the emotion
+words, the losses and the way steps and follow-ups are said are data (``data/compose.yaml``).
+Every specific comes from the incident; a fact it lacks becomes a suggestion beside the draft
+(or, with ``slots``, one marked slot). The draft is read back by the analyzer: a mistake (which a
+phrase supplied in the incident can bring in) is repaired by the coach, but a repair that would
+delete a step, an offer or what the customer should do is refused, never accepted. A social
+draft that cannot fit 280 characters becomes a two-post thread or moves to a private message;
+sensitive cases (injury, data breach, legal) always move to a private message.
 """
 
 from __future__ import annotations
@@ -12,381 +15,66 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-from .advise import POSTURES, SEVERITIES, Advice, Case, advise
+from .advise import Advice, Case, advise
 from .analyzer import Analyzer, get_analyzer
-from .coach import coach
-from .datafile import check_fields, fill, load, plain
-from .model import CAUSES, COMPONENTS, Config, Finding, Report
-
-CHANNELS: tuple[str, ...] = ("chat", "email", "social")
-FIELDS = (
-    "problem",
-    "Problem",
-    "cause_detail",
-    "ordinal",
-    "steps",
-    "contact",
-    "when",
-    "compensation",
-    "Compensation",
-    "name",
-    "agent",
-    "initials",
+from .coach import Edit, Suggestion, coach, post_length
+from .compose_templates import (
+    CHANNELS,
+    SLOTTED,
+    SUGGESTED,
+    Block,
+    Channel,
+    ComposeData,
+    Tone,
+    compose_data,
+    load_compose,
 )
-MAX_PHRASE = 300
+from .datafile import fill
+from .incident import FollowUp, Incident, IncidentError, incident_dict, parse_incident
+from .model import Config, Finding, Report
 
+__all__ = [
+    "CHANNELS",
+    "ComposeError",
+    "Draft",
+    "FollowUp",
+    "Incident",
+    "IncidentError",
+    "compose",
+    "compose_data",
+    "incident_dict",
+    "load_compose",
+    "parse_incident",
+]
 
-class IncidentError(ValueError):
-    """The incident is malformed; the message names the field and what to write instead."""
+SHORT_SLACK = 8  # characters over the shortest variant a short draft may still pick
 
 
 class ComposeError(ValueError):
-    """No acceptable draft: it does not fit the channel, or it holds mistakes that cannot be
-    repaired. ``findings`` are the analyzer's findings on the rejected draft, when any."""
+    """No acceptable draft: it holds mistakes that cannot be repaired, or a repair would
+    delete one of the incident's facts. ``findings`` are the analyzer's findings, when any."""
 
     def __init__(self, message: str, findings: Sequence[Finding] = ()):
         super().__init__(message)
         self.findings = tuple(findings)
 
 
-# -- the incident ----------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class FollowUp:
-    when: str | None = None
-    how: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Incident:
-    problem: str
-    cause: str
-    cause_detail: str | None = None
-    steps: tuple[str, ...] = ()
-    follow_up: FollowUp | None = None
-    compensation: str | None = None
-    customer_name: str | None = None
-    agent_name: str | None = None
-    legal: bool = False
-    prior_failures: int = 0
-    severity: str | None = None
-    noticed: bool | None = None
-    affected: bool | None = None
-    wait_minutes: float | None = None
-
-
-_INCIDENT_FIELDS = {
-    "problem": 'what happened to the customer, as a phrase: "your order arrived two weeks late"',
-    "cause": f"who or what caused it: {', '.join(CAUSES)}",
-    "cause_detail": 'the cause as a clause: "a label printer failed in our warehouse"',
-    "steps": 'a list of phrases, done or to do: ["refunded the delivery fee"]',
-    "follow_up": '{"when": "by Friday", "how": "email"}',
-    "compensation": 'a phrase: "a £20 credit on your account"',
-    "customer_name": "the customer's name",
-    "agent_name": "your name, for the sign-off",
-    "legal": "true when there are legal signals (injury, lawyer, data breach)",
-    "prior_failures": "how many times this failure happened to the customer before",
-    "severity": f"one of {', '.join(SEVERITIES)}",
-    "noticed": "false when the customer has not noticed the problem",
-    "affected": "false when the customer only asks about an outside event",
-    "wait_minutes": "how long the customer waited, in minutes",
-}
-
-
-def parse_incident(data: Any) -> Incident:
-    """An ``Incident`` from a JSON object, with an error naming the field when it is wrong."""
-    if isinstance(data, Incident):
-        return data
-    if not isinstance(data, Mapping):
-        raise IncidentError(
-            f"the incident must be a JSON object with at least `problem` and `cause`, "
-            f"not {type(data).__name__}"
-        )
-    unknown = [k for k in data if k not in _INCIDENT_FIELDS]
-    if unknown:
-        raise IncidentError(
-            f"unknown incident field {unknown[0]!r}; the fields are {', '.join(_INCIDENT_FIELDS)}"
-        )
-
-    def phrase(key: str, required: bool = False) -> str | None:
-        value = data.get(key)
-        if value is None:
-            if required:
-                raise IncidentError(f"`{key}` is required: {_INCIDENT_FIELDS[key]}")
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise IncidentError(
-                f"`{key}` must be a non-empty string: {_INCIDENT_FIELDS[key]}; got {value!r}"
-            )
-        value = " ".join(value.split())
-        if len(value) > MAX_PHRASE:
-            raise IncidentError(
-                f"`{key}` is {len(value)} characters; keep it to a phrase of at most {MAX_PHRASE}"
-            )
-        return value
-
-    problem = phrase("problem", required=True)
-    assert problem is not None
-    cause = data.get("cause")
-    if cause not in CAUSES:
-        raise IncidentError(
-            f"`cause` must be one of {', '.join(CAUSES)}; got {cause!r}"
-            if cause is not None
-            else f"`cause` is required: {_INCIDENT_FIELDS['cause']}"
-        )
-    steps_value = data.get("steps", [])
-    if isinstance(steps_value, str) or not isinstance(steps_value, list):
-        raise IncidentError(f"`steps` must be a list of phrases: {_INCIDENT_FIELDS['steps']}")
-    steps = []
-    for i, step in enumerate(steps_value):
-        if not isinstance(step, str) or not step.strip():
-            raise IncidentError(f"`steps[{i}]` must be a non-empty phrase; got {step!r}")
-        if len(step) > MAX_PHRASE:
-            raise IncidentError(f"`steps[{i}]` is {len(step)} characters; keep it to a phrase")
-        steps.append(" ".join(step.split()).rstrip("."))
-    follow_up = None
-    raw_follow = data.get("follow_up")
-    if raw_follow is not None:
-        if not isinstance(raw_follow, Mapping):
-            raise IncidentError(f"`follow_up` must be an object: {_INCIDENT_FIELDS['follow_up']}")
-        extra = [k for k in raw_follow if k not in ("when", "how")]
-        if extra:
-            raise IncidentError(f"`follow_up` has unknown key {extra[0]!r}; use `when` and `how`")
-        parts = {}
-        for key in ("when", "how"):
-            value = raw_follow.get(key)
-            if value is not None and (not isinstance(value, str) or not value.strip()):
-                raise IncidentError(f"`follow_up.{key}` must be a non-empty string; got {value!r}")
-            parts[key] = " ".join(value.split()).rstrip(".") if value else None
-        if not parts["when"] and not parts["how"]:
-            raise IncidentError("`follow_up` needs `when` and/or `how`")
-        follow_up = FollowUp(**parts)
-    legal = data.get("legal", False)
-    if not isinstance(legal, bool):
-        raise IncidentError(f"`legal` must be true or false; got {legal!r}")
-    prior = data.get("prior_failures", 0)
-    if isinstance(prior, bool) or not isinstance(prior, int) or prior < 0:
-        raise IncidentError(f"`prior_failures` must be a whole number, 0 or more; got {prior!r}")
-    severity = data.get("severity")
-    if severity is not None and severity not in SEVERITIES:
-        raise IncidentError(f"`severity` must be one of {', '.join(SEVERITIES)}; got {severity!r}")
-    flags = {}
-    for key in ("noticed", "affected"):
-        value = data.get(key)
-        if value is not None and not isinstance(value, bool):
-            raise IncidentError(f"`{key}` must be true or false; got {value!r}")
-        flags[key] = value
-    wait = data.get("wait_minutes")
-    if wait is not None and (
-        isinstance(wait, bool) or not isinstance(wait, int | float) or wait < 0
-    ):
-        raise IncidentError(f"`wait_minutes` must be a number, 0 or more; got {wait!r}")
-    names = {}
-    for key in ("customer_name", "agent_name"):
-        value = phrase(key)
-        if value is not None and len(value) > 60:
-            raise IncidentError(f"`{key}` is {len(value)} characters; at most 60")
-        names[key] = value
-    return Incident(
-        problem=problem.rstrip(".!"),
-        cause=cause,
-        cause_detail=(phrase("cause_detail") or "").rstrip(".") or None,
-        steps=tuple(steps),
-        follow_up=follow_up,
-        compensation=(phrase("compensation") or "").rstrip(".") or None,
-        customer_name=names["customer_name"],
-        agent_name=names["agent_name"],
-        legal=legal,
-        prior_failures=prior,
-        severity=severity,
-        noticed=flags["noticed"],
-        affected=flags["affected"],
-        wait_minutes=wait,
-    )
-
-
-# -- the data --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Block:
-    name: str
-    component: str
-    variants: Mapping[str, tuple[str, ...]]  # by rule name, posture or "default"
-
-    def choices(self, rule: str, posture: str, short: bool = False) -> tuple[str, ...]:
-        base = self.variants.get(rule) or self.variants.get(posture) or self.variants["default"]
-        if short:
-            return base + (self.variants.get(f"short.{posture}") or self.variants.get("short", ()))
-        return base
-
-
-@dataclass(frozen=True)
-class Channel:
-    name: str
-    greeting: tuple[str, ...]
-    anonymous: tuple[str, ...]
-    signoff: tuple[str, ...]
-    unsigned: tuple[str, ...]
-    separator: str
-    limit: int
-
-
-@dataclass(frozen=True)
-class Tone:
-    name: str
-    prefer: Mapping[str, int]
-    short: bool
-
-
-@dataclass(frozen=True)
-class ComposeExample:
-    incident: Incident
-    posture: str
-
-
-@dataclass(frozen=True)
-class ComposeData:
-    sequences: Mapping[str, tuple[str, ...]]
-    optional: tuple[str, ...]
-    blocks: Mapping[str, Block]
-    slots: Mapping[str, str]
-    ordinals: tuple[str, ...]
-    step_forms: tuple[tuple[re.Pattern[str], str], ...]
-    compensation_forms: tuple[tuple[re.Pattern[str], str], ...]
-    contacts: tuple[tuple[re.Pattern[str], str], ...]
-    when_starts: tuple[str, ...]
-    channels: Mapping[str, Channel]
-    tones: Mapping[str, Tone]
-    examples: tuple[ComposeExample, ...] = field(default=())
-
-
-def load_compose(path: Path | None = None) -> ComposeData:
-    """Read and validate ``data/compose.yaml``; errors name the file, line and fix."""
-    root = load("compose.yaml", path)
-    root.check_keys(
-        (
-            "sequences",
-            "optional",
-            "blocks",
-            "slots",
-            "ordinals",
-            "step_forms",
-            "compensation_forms",
-            "contacts",
-            "when_starts",
-            "channels",
-            "tones",
-            "examples",
-        )
-    )
-    blocks_section = root.section("blocks")
-    blocks = {}
-    for name in blocks_section.names():
-        s = blocks_section.section(name)
-        component = s.choice("component", COMPONENTS)
-        variants = {}
-        for key in s.names():
-            if key == "component":
-                continue
-            if key.startswith("short.") and key[6:] not in POSTURES:
-                raise s.fail(f"{key!r}: {key[6:]!r} is not a posture")
-            templates = s.strs(key)
-            for t in templates:
-                check_fields(t, FIELDS, s.where)
-            variants[key] = templates
-        if "default" not in variants:
-            raise s.fail("a block needs `default` variants")
-        blocks[name] = Block(name, component, variants)
-    sequences_section = root.section("sequences")
-    sequences = {}
-    for key in sequences_section.names():
-        names = sequences_section.strs(key)
-        for name in names:
-            if name not in blocks:
-                raise sequences_section.fail(f"sequence {key!r} names unknown block {name!r}")
-        sequences[key] = names
-    for posture in POSTURES:
-        if posture not in sequences:
-            raise sequences_section.fail(f"no sequence for posture {posture!r}")
-    optional = root.strs("optional")
-    for name in optional:
-        if name not in blocks:
-            raise root.fail(f"`optional` names unknown block {name!r}")
-    slots_section = root.section("slots")
-    slots = {k: slots_section.str(k) for k in slots_section.names()}
-    for needed in ("cause_detail", "steps", "when", "how", "compensation", "agent_name"):
-        if needed not in slots:
-            raise slots_section.fail(f"missing slot {needed!r}")
-
-    def forms(key: str, text_key: str) -> tuple[tuple[re.Pattern[str], str], ...]:
-        return tuple((s.regex("pattern"), s.str(text_key)) for s in root.sections(key))
-
-    channels_section = root.section("channels")
-    channels = {}
-    for name in CHANNELS:
-        s = channels_section.section(name)
-        s.check_keys(
-            ("greeting", "anonymous", "signoff", "unsigned", "separator", "limit", "__line__")
-        )
-        channels[name] = Channel(
-            name=name,
-            greeting=s.strs("greeting"),
-            anonymous=s.strs("anonymous", empty=True),
-            signoff=s.strs("signoff", empty=True),
-            unsigned=s.strs("unsigned", empty=True),
-            separator=str(s.data.get("separator", " ")),
-            limit=s.int("limit"),
-        )
-    tones_section = root.section("tones")
-    tones = {}
-    for name in tones_section.names():
-        s = tones_section.section(name)
-        prefer = s.mapping("prefer")
-        for block in prefer:
-            if block not in blocks:
-                raise s.fail(f"tone {name!r} prefers a variant of unknown block {block!r}")
-        tones[name] = Tone(name, prefer, bool(s.data.get("short", False)))
-    data = ComposeData(
-        sequences=sequences,
-        optional=optional,
-        blocks=blocks,
-        slots=slots,
-        ordinals=root.strs("ordinals"),
-        step_forms=forms("step_forms", "form"),
-        compensation_forms=forms("compensation_forms", "form"),
-        contacts=forms("contacts", "text"),
-        when_starts=root.strs("when_starts"),
-        channels=channels,
-        tones=tones,
-    )
-    examples = []
-    for s in root.sections("examples"):
-        try:
-            incident = parse_incident(plain(s.data.get("incident")))
-        except IncidentError as exc:
-            raise s.fail(f"bad example incident: {exc}") from exc
-        examples.append(ComposeExample(incident, s.choice("posture", POSTURES)))
-    return ComposeData(**{**data.__dict__, "examples": tuple(examples)})
-
-
-@lru_cache(maxsize=1)
-def compose_data() -> ComposeData:
-    return load_compose()
-
-
 # -- the draft -------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Draft:
-    text: str
+    text: str  # what is sent: for a thread, its posts one after another
     posture: str
     channel: str
     report: Report
     advice: Advice
-    slots: tuple[str, ...] = ()  # incident fields left as marked slots for the agent to fill
+    slots: tuple[str, ...] = ()  # the incident field left as a marked slot (at most one)
     warnings: tuple[str, ...] = ()
+    suggestions: tuple[Suggestion, ...] = ()  # facts the incident lacks, beside the draft
+    parts: tuple[str, ...] = ()  # social: the posts (two for a thread)
+    private: str | None = None  # social: the private message that carries the facts
 
     def to_dict(self, detail: bool = False) -> dict[str, Any]:
         return {
@@ -396,6 +84,9 @@ class Draft:
             "channel": self.channel,
             "slots": list(self.slots),
             "warnings": list(self.warnings),
+            "suggestions": [s.to_dict() for s in self.suggestions],
+            "parts": list(self.parts),
+            "private": self.private,
         }
 
 
@@ -422,10 +113,12 @@ def compose(
     tone: str = "warm",
     seed: int | None = None,
     analyzer: Analyzer | None = None,
+    slots: bool = False,
 ) -> Draft:
     """A complete reply for ``channel`` (chat, email or social) that follows the posture
     ``advise`` gives the incident. ``seed`` picks the phrasing, so two customers (or one who
-    writes twice) need not get the same script."""
+    writes twice) need not get the same script. Facts the incident lacks come back as
+    ``suggestions``; with ``slots`` the first of them also goes into the text as a marked slot."""
     incident = parse_incident(incident)
     data = compose_data()
     if channel not in data.channels:
@@ -434,197 +127,424 @@ def compose(
         raise ComposeError(f"tone must be one of {', '.join(data.tones)}, not {tone!r}")
     analyzer = analyzer or get_analyzer(Config())
     advice = advice_for_incident(incident, analyzer)
-    writer = _Writer(data, incident, advice, data.channels[channel], data.tones[tone])
-    text, slots = writer.fit(random.Random(seed))
-    report = analyzer.analyze(text)
-    warnings = []
-    if report.mistakes:
-        repaired = coach(
-            report, slots=False, advice=advice, analyzer=analyzer, keep_positions=False
-        )
-        if repaired.report.mistakes:
-            raise ComposeError(
-                "the draft holds mistakes that could not be repaired: "
-                + "; ".join(f"{f.code} {f.message}" for f in repaired.report.mistakes),
-                repaired.report.mistakes,
+    warnings: list[str] = []
+    cause = incident.cause_detail
+    if cause:
+        said = data.reword_cause(cause)
+        if said != cause:
+            warnings.append(f"the cause “{cause}” points at a third party; said as “{said}”")
+        if analyzer.analyze(_sentence(said)).has("blame_shift"):
+            warnings.append(
+                f"the cause “{said}” points at someone else and is left out: say what happened "
+                "without pointing (“your parcel was lost in transit”)"
             )
+            said = None
+        cause = said
+    problem = analyzer.analyze(_sentence(incident.problem))
+    if problem.mistakes:
+        f = problem.mistakes[0]
         warnings.append(
-            "repaired: "
-            + "; ".join(f"{f.code} “{f.match}”" for f in report.mistakes)
-            + " (from a phrase in the incident)"
+            f"the problem “{incident.problem}” reads as {f.label} ({f.code} “{f.match}”) on its "
+            "own, so the draft does not restate it; rephrase `problem` to have it named"
         )
-        text, report = repaired.improved, repaired.report
-        if data.channels[channel].limit and len(text) > data.channels[channel].limit:
-            raise ComposeError(f"the repaired draft is {len(text)} characters, over the limit")
-    missing = [c for c in advice.required if c not in advice.omit and not report.has(c)]
+    writer = _Writer(
+        data,
+        incident,
+        advice,
+        data.channels[channel],
+        data.tones[tone],
+        cause,
+        unnamed=bool(problem.mistakes),
+    )
+    hints = writer.hints()
+    slot = next((h for h in hints if _slot_field(h) in SLOTTED), None) if slots else None
+    writer.slot = _slot_field(slot) if slot else None
+    rng = random.Random(seed)
+    layout = writer.fit(rng, analyzer)
+    warnings += layout.notes
+    if writer.repairs:
+        warnings.append(
+            "repaired: " + "; ".join(writer.repairs) + " (from a phrase in the incident)"
+        )
+    text, private = layout.text, layout.private
+    report = analyzer.analyze(text)
+    mistakes = list(report.mistakes)
+    if private is not None:
+        mistakes += analyzer.analyze(private).mistakes
+    if mistakes:
+        raise ComposeError(
+            "the draft holds mistakes that could not be repaired: "
+            + "; ".join(f"{f.code} {f.message}" for f in mistakes),
+            mistakes,
+        )
+    covered = {_component_of(h) for h in hints}
+    full = analyzer.analyze(private) if private is not None else report
+    missing = [
+        c for c in advice.required if c not in advice.omit and not full.has(c) and c not in covered
+    ]
     if missing:
         warnings.append(
             "the analyzer does not find "
             + ", ".join(missing)
             + " in this draft; check the incident's phrases"
         )
+    for block, given in (("explanation", cause), ("compensation", incident.compensation)):
+        if given and block not in writer.sequence:
+            warnings.append(
+                f"held back under {advice.posture}: the {block} “{given}” is not in this draft; "
+                "add it once the case allows (for legal review, when counsel agrees)"
+            )
     if advice.posture == "legal_review":
         warnings.append("legal signals: have legal counsel review this reply before sending it")
+    used = (
+        (writer.slot,)
+        if writer.slot and _slot_text(data.slots[writer.slot]) in (private or text)
+        else ()
+    )
     return Draft(
         text=text,
         posture=advice.posture,
         channel=channel,
         report=report,
         advice=advice,
-        slots=tuple(slots),
+        slots=used,
         warnings=tuple(warnings),
+        suggestions=tuple(
+            Suggestion(_label(h), h.message, h.example) for h in hints if _slot_field(h) not in used
+        ),
+        parts=layout.parts,
+        private=private,
     )
+
+
+@dataclass(frozen=True)
+class _Hint:
+    field: str  # a key of compose.yaml's `suggestions`
+    message: str
+    example: str
+
+
+def _slot_field(hint: _Hint) -> str:
+    return {"compensation_for_losses": "compensation", "follow_up": "when"}.get(
+        hint.field, hint.field
+    )
+
+
+def _label(hint: _Hint) -> str:
+    """The incident field the agent fills."""
+    return "compensation" if hint.field == "compensation_for_losses" else hint.field
+
+
+_COMPONENT_OF = {
+    "steps": "remedy",
+    "customer_actions": "remedy",
+    "cause_detail": "explanation",
+    "follow_up": "follow_up",
+    "compensation": "compensation",
+    "compensation_for_losses": "compensation",
+    "data_involved": "acknowledge",
+}
+
+
+def _component_of(hint: _Hint) -> str | None:
+    return _COMPONENT_OF.get(hint.field)
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    block: str
+    text: str
+
+
+@dataclass(frozen=True)
+class _Layout:
+    text: str
+    parts: tuple[str, ...] = ()
+    private: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 class _Writer:
     def __init__(
-        self, data: ComposeData, incident: Incident, advice: Advice, channel: Channel, tone: Tone
+        self,
+        data: ComposeData,
+        incident: Incident,
+        advice: Advice,
+        channel: Channel,
+        tone: Tone,
+        cause: str | None,
+        unnamed: bool = False,
     ):
         self.data = data
         self.incident = incident
         self.advice = advice
         self.channel = channel
         self.tone = tone
+        self.cause = cause
         self.rule = advice.reasons[0].name if advice.reasons else advice.posture
+        self.sequence = data.sequences.get(self.rule) or data.sequences[advice.posture]
+        self.kind = data.kind_of(incident)
+        self.slot: str | None = None
+        # the problem as given reads as a mistake on its own: say the regret without it
+        self.unnamed = unnamed
+        self.repairs: list[str] = []  # the mistakes repaired, for the draft's warnings
 
-    def fit(self, rng: random.Random) -> tuple[str, list[str]]:
-        """The draft, shortened step by step until it fits the channel's limit."""
+    # -- what the incident lacks -------------------------------------------------------------
+    def hints(self) -> list[_Hint]:
+        """The facts the posture needs and the incident lacks, most needed first."""
+        incident, advice, data = self.incident, self.advice, self.data
+        needs = {c for c in advice.required if c not in advice.omit}
+        wanted = set()
+        if self.kind == "data_breach":
+            if not incident.data_involved and "data_involved" in self.sequence:
+                wanted.add("data_involved")
+            if not incident.customer_actions and "customer_actions" in self.sequence:
+                wanted.add("customer_actions")
+        if not incident.steps and "remedy" in needs and "remedy" in self.sequence:
+            wanted.add("steps")
+        if not self.cause and "explanation" in needs and "explanation" in self.sequence:
+            wanted.add("cause_detail")
+        follow = incident.follow_up
+        if (
+            (not follow or not follow.when)
+            and "follow_up" in self.sequence
+            and ("follow_up" in needs or follow)
+        ):
+            wanted.add("follow_up")
+        if not incident.compensation and "compensation" in self.sequence:
+            if incident.losses:
+                wanted.add("compensation_for_losses")
+            elif advice.compensation.offer:
+                wanted.add("compensation")
+        if self.channel.name == "email" and not incident.agent_name:
+            wanted.add("agent_name")
+        hints = []
+        for name in SUGGESTED:
+            if name not in wanted:
+                continue
+            hint = data.hints[name]
+            if name == "compensation_for_losses":
+                first = data.loss_kind(incident.losses[0])
+                meets = dict.fromkeys(data.loss_kind(loss).meet for loss in incident.losses)
+                values = {
+                    "losses": _join(incident.losses),
+                    "meet": ", ".join(meets),
+                    "level": data.loss_level(incident.losses),
+                    "example": fill(first.example, {"loss": incident.losses[0]}),
+                }
+                hints.append(_Hint(name, fill(hint.message, values), fill(hint.example, values)))
+            else:
+                hints.append(_Hint(name, hint.message, hint.example))
+        return hints
+
+    # -- fitting the channel -----------------------------------------------------------------
+    def fit(self, rng: random.Random, analyzer: Analyzer) -> _Layout:
+        """The draft laid out for the channel. Social: shortened step by step; a draft that
+        still does not fit becomes a two-post thread or moves to a private message (as does
+        every sensitive case), so no fact, step or offer is ever dropped."""
         choices_seed = rng.random()  # the same phrasing for every attempt
-        attempts = [
-            {"short": self.tone.short, "drop": 0, "steps": None, "frame": True},
-            {"short": True, "drop": 0, "steps": None, "frame": True},
-        ]
         droppable = [
             b
             for b in self.data.optional
             if self.data.blocks[b].component not in self.advice.required
         ]
-        for n in range(1, len(droppable) + 1):
-            attempts.append({"short": True, "drop": n, "steps": None, "frame": True})
-        everything = len(droppable)
-        attempts.append({"short": True, "drop": everything, "steps": None, "frame": False})
-        attempts.append({"short": True, "drop": everything, "steps": 1, "frame": False})
-        text, slots = "", []
-        for attempt in attempts:
-            text, slots = self.render(
-                random.Random(choices_seed),
-                short=bool(attempt["short"]),
-                drop=set(droppable[: int(attempt["drop"] or 0)]),
-                max_steps=attempt["steps"],  # type: ignore[arg-type]
-                frame=bool(attempt["frame"]),
-            )
-            if not self.channel.limit or len(text) <= self.channel.limit:
-                return text, slots
-        raise ComposeError(
-            f"the shortest {self.channel.name} draft is {len(text)} characters, over the "
-            f"{self.channel.limit}-character limit; shorten `problem`, `cause_detail` or `steps`"
+        attempts: list[tuple[bool, int, bool]] = [(self.tone.short, 0, True), (True, 0, True)]
+        attempts += [(True, n, True) for n in range(1, len(droppable) + 1)]
+        attempts.append((True, len(droppable), False))
+        limit = self.channel.limit
+        notes: list[str] = []
+        if limit and self.data.sensitive(self.incident):
+            return self.private_move(choices_seed, analyzer, sensitive=True)
+        drafts = []
+        for short, drop, frame in attempts:
+            sentences = self.sentences(random.Random(choices_seed), short, set(droppable[:drop]))
+            sentences = self.repaired(sentences, analyzer)
+            greeting, signoff = self.frame(random.Random(choices_seed)) if frame else ("", "")
+            text = self.layout(sentences, greeting, signoff)
+            if not limit or post_length(text) <= limit:
+                return _Layout(text, (text,) if limit else ())
+            drafts.append((sentences, greeting, signoff))
+        for sentences, greeting, signoff in drafts[:2]:
+            parts = self.thread(sentences, greeting, signoff)
+            if parts:
+                notes.append("too long for one post: a two-post thread")
+                return _Layout("\n\n".join(parts), parts, None, tuple(notes))
+        return self.private_move(choices_seed, analyzer, sensitive=False)
+
+    def private_move(self, choices_seed: float, analyzer: Analyzer, sensitive: bool) -> _Layout:
+        """A short public post with no detail, and the full reply as a private message."""
+        chat = self.data.channels["chat"]
+        inner = _Writer(
+            self.data, self.incident, self.advice, chat, self.tone, self.cause, self.unnamed
         )
+        inner.slot = self.slot
+        sentences = inner.repaired(
+            inner.sentences(random.Random(choices_seed), False, set()), analyzer
+        )
+        self.repairs += [r for r in inner.repairs if r not in self.repairs]
+        greeting, signoff = inner.frame(random.Random(choices_seed))
+        private = inner.layout(sentences, greeting, signoff)
+        rng = random.Random(choices_seed)
+        greeting, signoff = self.frame(rng)
+        values = self.values()
+        frames = self.data.private
+        candidates = (
+            frames.sensitive
+            if sensitive
+            else frames.public_short
+            if self.unnamed
+            else frames.public + frames.public_short
+        )
+        posts = [[_Sentence("apology", fill(t, values))] for t in candidates]
+        for frame in ((greeting, signoff), ("", "")):  # without the frame only when it must
+            texts = [self.layout(post, *frame) for post in posts]
+            fitting = [t for t in texts if post_length(t) <= self.channel.limit]
+            if fitting:
+                break
+        public = fitting[rng.randrange(len(fitting))] if sensitive else fitting[0]
+        note = (
+            "sensitive case: the public post holds no detail; send the facts in the private "
+            "message (`private`)"
+            if sensitive
+            else "too long for a two-post thread: the full reply moves to a private message"
+        )
+        return _Layout(public, (public,), private, (note,))
 
-    def render(
-        self,
-        rng: random.Random,
-        short: bool,
-        drop: set[str],
-        max_steps: int | None,
-        frame: bool,
-    ) -> tuple[str, list[str]]:
-        incident, data = self.incident, self.data
-        sequence = data.sequences.get(self.rule) or data.sequences[self.advice.posture]
-        values, missing = self.values(max_steps)
-        sentences = []
-        for name in sequence:
-            block = data.blocks[name]
-            if name in drop or block.component in self.advice.omit:
+    def thread(
+        self, sentences: Sequence[_Sentence], greeting: str, signoff: str
+    ) -> tuple[str, str] | None:
+        """Two posts, each within the limit with its marker, split where they are most even."""
+        first_mark, second_mark = self.data.private.thread
+        best = None
+        for k in range(1, len(sentences)):
+            one = self.layout(sentences[:k], greeting, "") + first_mark
+            two = self.layout(sentences[k:], "", signoff) + second_mark
+            longest = max(post_length(one), post_length(two))
+            if longest <= self.channel.limit and (best is None or longest < best[0]):
+                best = (longest, one, two)
+        return (best[1], best[2]) if best else None
+
+    # -- the sentences -----------------------------------------------------------------------
+    def sentences(self, rng: random.Random, short: bool, drop: set[str]) -> list[_Sentence]:
+        values = self.values()
+        out: list[_Sentence] = []
+        options: list[list[str]] = []  # each sentence's alternatives; [] for a fact
+        for name in self.sequence:
+            block = self.data.blocks[name]
+            if name in drop or block.component in self.advice.omit or not self.wanted(name):
                 continue
-            if not self.wanted(name, block):
+            if name == "remedy":
+                steps = self.steps()
+                out += [_Sentence(name, s) for s in steps]
+                options += [[] for _ in steps]
                 continue
-            choices = block.choices(self.rule, self.advice.posture, short)
-            pick = rng.randrange(len(choices))
+            choices = self.choices(block, short)
+            follow = self.incident.follow_up
+            if name == "follow_up" and follow and not follow.when and self.slot != "when":
+                choices = self.data.follow_up_without_when
+            texts = [fill(c, values) for c in choices]
+            pick = rng.randrange(len(texts))
             if name in self.tone.prefer:
-                pick = min(int(self.tone.prefer[name]), len(choices) - 1)
+                pick = min(int(self.tone.prefer[name]), len(texts) - 1)
             if short:
-                pick = min(range(len(choices)), key=lambda i: len(fill(choices[i], values)))
-            sentences.append(fill(choices[pick], values))
-        body = self.channel.separator.join(s for s in sentences if s)
-        greeting = ""
-        signoff = ""
-        if frame:
-            if incident.customer_name:
-                greeting = fill(rng.choice(self.channel.greeting), values)
-            else:
-                greeting = rng.choice(self.channel.anonymous)
-            if incident.agent_name:
-                signoff = fill(rng.choice(self.channel.signoff), values)
-            else:
-                signoff = rng.choice(self.channel.unsigned)
-                if "{agent}" in signoff:
-                    missing.append("agent_name")
-                    signoff = fill(signoff, {"agent": data.slots["agent_name"]})
-        if greeting.endswith(", ") and not re.match(r"I\b", body):
-            body = body[:1].lower() + body[1:]
-        text = greeting + body + signoff
-        used = [k for k in missing if _slot_text(data.slots[k]) in text]
-        return text, used
+                # the shortest, or one within a few characters of it, so short drafts vary too
+                least = min(len(t) for t in texts)
+                texts = [t for t in texts if len(t) <= least + SHORT_SLACK]
+                pick = rng.randrange(len(texts))
+            out.append(_Sentence(name, texts[pick]))
+            options.append(texts)
+        # never two sentences in a row that open alike ("That was our mistake. That happened…"):
+        # a stock sentence that opens like a neighbour takes another of its variants
+        for i, texts in enumerate(options):
+            near = {_opening(out[j].text) for j in (i - 1, i + 1) if 0 <= j < len(out)}
+            if len(texts) > 1 and _opening(out[i].text) in near:
+                fresh = [t for t in texts if _opening(t) not in near]
+                if fresh:
+                    out[i] = _Sentence(out[i].block, fresh[rng.randrange(len(fresh))])
+        return out
 
-    def wanted(self, name: str, block: Block) -> bool:
-        """Blocks for components the posture needs, or whose facts the incident gives."""
-        incident = self.incident
-        component = block.component
+    def choices(self, block: Block, short: bool) -> tuple[str, ...]:
+        posture, channel = self.advice.posture, self.channel.name
+        qualifiers = ["unnamed"] if self.unnamed else []
+        qualifiers += [self.kind] if self.kind else []
+        qualifiers += (["losses"] if self.incident.losses else []) + [self.rule, posture]
+        keys = [f"short.{posture}", "short"] if short else []
+        keys += [k for q in qualifiers for k in (f"{channel}.{q}", q)] + [channel]
+        return block.choices(keys)
+
+    def wanted(self, name: str) -> bool:
+        """Blocks whose facts the incident gives (or the slot stands for), and the stock ones."""
+        incident, slot = self.incident, self.slot
         if name == "compensation":
-            return bool(incident.compensation) or "compensation" in self.advice.required
-        if name in ("gratitude", "opener"):
-            return component in self.advice.required or name == "opener"
+            return bool(incident.compensation) or slot == "compensation"
+        if name == "opener":
+            return True
+        if name == "gratitude":
+            return self.data.blocks[name].component in self.advice.required
         if name == "follow_up":
-            return incident.follow_up is not None or "follow_up" in self.advice.required
+            return incident.follow_up is not None or slot == "when"
         if name == "remedy":
-            return bool(incident.steps) or "remedy" in self.advice.required
+            return bool(incident.steps) or slot == "steps"
         if name == "explanation":
-            return bool(incident.cause_detail) or "explanation" in self.advice.required
+            return bool(self.cause) or slot == "cause_detail"
+        if name == "data_involved":
+            return bool(incident.data_involved) or slot == "data_involved"
+        if name == "customer_actions":
+            return bool(incident.customer_actions) or slot == "customer_actions"
         return True
 
-    def values(self, max_steps: int | None) -> tuple[dict[str, str], list[str]]:
+    def steps(self) -> list[str]:
+        """The steps as sentences; on a channel that joins them, steps that open alike are said
+        in one sentence ("I've refunded the fee and booked an engineer")."""
+        if not self.incident.steps:
+            return [self.data.slots["steps"]]
+        said = [_form(s, self.data.step_forms, "step") for s in self.incident.steps]
+        if not self.channel.join_steps:
+            return [_sentence(s) for s in said]
+        out: list[str] = []
+        run: list[str] = []
+        opener = ""
+        for step in [*said, ""]:
+            head = next((o for o in ("I've ", "I'll ", "We're ") if step.startswith(o)), None)
+            if head and head == opener:
+                run.append(step[len(head) :])
+                continue
+            if run:
+                out.append(_sentence(opener + _join(run)))
+            run, opener = ([step[len(head) :]], head) if head else ([], "")
+            if step and not head:
+                out.append(_sentence(step))
+        return out
+
+    def values(self) -> dict[str, str]:
         incident, data = self.incident, self.data
         problem = _embed(incident.problem)
         follow = incident.follow_up or FollowUp()
-        missing: list[str] = []
-        steps = list(incident.steps)
-        if max_steps:
-            steps = sorted(steps, key=len)[:max_steps]
-        if steps:
-            rendered = " ".join(_sentence(_form(s, data.step_forms, "step")) for s in steps)
-        else:
-            rendered = data.slots["steps"]
-            missing.append("steps")
-        if incident.cause_detail:
-            cause_detail = incident.cause_detail
-        else:
-            cause_detail = data.slots["cause_detail"]
-            missing.append("cause_detail")
+        slot = self.slot
         if follow.how:
             contact = next(text for pattern, text in data.contacts if pattern.search(follow.how))
             contact = fill(contact, {"how": follow.how})
         else:
             contact = "update you"
-        if follow.when:
-            when = follow.when
-            if not any(re.match(rf"(?i){re.escape(w)}\b", when) for w in data.when_starts):
-                when = "by " + when
-        else:
+        when = follow.when or ""
+        if when and not any(re.match(rf"(?i){re.escape(w)}\b", when) for w in data.when_starts):
+            when = "by " + when
+        if not when and slot == "when":
             when = data.slots["when"]
-            missing.append("when")
         if incident.compensation:
             compensation = _form(incident.compensation, data.compensation_forms, "compensation")
         else:
             compensation = data.slots["compensation"]
-            missing.append("compensation")
         ordinal_index = min(incident.prior_failures, len(data.ordinals) - 1)
         agent = incident.agent_name or ""
+        words = data.feeling_words(incident)
+        # the same word for the whole draft, chosen by the problem so it varies across cases
+        feeling = words[sum(map(ord, incident.problem)) % len(words)]
         return {
             "problem": problem,
             "Problem": problem[:1].upper() + problem[1:],
-            "cause_detail": cause_detail,
+            "cause_detail": self.cause or data.slots["cause_detail"],
             "ordinal": data.ordinals[ordinal_index],
-            "steps": rendered,
             "contact": contact,
             "when": when,
             "compensation": compensation,
@@ -632,7 +552,142 @@ class _Writer:
             "name": incident.customer_name or "",
             "agent": agent,
             "initials": "".join(w[0].upper() for w in agent.split() if w[:1].isalpha())[:3],
-        }, missing
+            "feeling": feeling,
+            "losses": _join(incident.losses),
+            "data_involved": incident.data_involved or data.slots["data_involved"],
+            "actions": _join(incident.customer_actions) or data.slots["customer_actions"],
+        }
+
+    def frame(self, rng: random.Random) -> tuple[str, str]:
+        values = self.values()
+        incident, channel = self.incident, self.channel
+        if incident.customer_name:
+            greeting = fill(rng.choice(channel.greeting), values)
+        else:
+            greeting = rng.choice(channel.anonymous)
+        if incident.agent_name:
+            signoff = fill(rng.choice(channel.signoff), values)
+        elif self.slot == "agent_name":
+            signoff = fill(channel.signoff[0], {"agent": self.data.slots["agent_name"]})
+        else:
+            signoff = rng.choice(channel.unsigned)
+        return greeting, signoff
+
+    def layout(self, sentences: Sequence[_Sentence], greeting: str, signoff: str) -> str:
+        paragraphs: list[list[str]] = [[]]
+        previous = None
+        for s in sentences:
+            if s.block in self.channel.paragraphs and paragraphs[-1] and s.block != previous:
+                paragraphs.append([])
+            if paragraphs[-1] and paragraphs[-1][-1] == s.text:
+                continue
+            paragraphs[-1].append(s.text)
+            previous = s.block
+        body = "\n\n".join(self.channel.separator.join(p) for p in paragraphs if p)
+        if greeting.endswith(", ") and not re.match(r"I\b|[A-Z]{2,}|[A-Z]\w* [A-Z]", body):
+            body = body[:1].lower() + body[1:]
+        return greeting + body + signoff
+
+    # -- repair ------------------------------------------------------------------------------
+    def repaired(self, sentences: list[_Sentence], analyzer: Analyzer) -> list[_Sentence]:
+        """The sentences with the analyzer's mistakes repaired by the coach, where they stand.
+        A repair that would delete a sentence carrying a fact (a step, an offer, what the
+        customer should do) is refused: compose never drops one silently."""
+        body = " ".join(s.text for s in sentences)
+        report = analyzer.analyze(body)
+        if not report.mistakes:
+            return sentences
+        repaired = coach(
+            report, slots=False, advice=self.advice, analyzer=analyzer, keep_positions=False
+        )
+        for f in report.mistakes:
+            note = f"{f.code} “{f.match}”"
+            if note not in self.repairs:
+                self.repairs.append(note)
+        starts, at = [], 0
+        for s in sentences:
+            starts.append(at)
+            at += len(s.text) + 1
+        texts = _apply_by_span(body, starts, repaired.edits)
+        out = []
+        for s, text in zip(sentences, texts, strict=True):
+            found = [f for f in report.mistakes if f.match and f.match in s.text]
+            if s.block in self.data.facts and not _survives(s.text, text):
+                # the coach would drop the whole sentence: keep the step, cut the clause after it
+                text = _cut_clause(s.text, found[0].match) if found else ""
+                if len(_WORD.findall(text)) >= 3 and not analyzer.analyze(text).mistakes:
+                    out.append(_Sentence(s.block, text))
+                    continue
+                found = found or list(report.mistakes)
+                raise ComposeError(
+                    f"“{s.text}” reads as {found[0].label} ({found[0].code} “{found[0].match}”), "
+                    "and repairing it would delete it; compose never drops a step or an offer: "
+                    "rephrase it in the incident",
+                    found,
+                )
+            if text:
+                out.append(_Sentence(s.block, _sentence(text[:1].upper() + text[1:])))
+        return out
+
+
+def _apply_by_span(text: str, starts: Sequence[int], edits: Sequence[Edit]) -> list[str]:
+    """``text`` cut at ``starts``, each piece with the edits that fall in it applied; an edit
+    across pieces removes its part of each, and its replacement goes to the first."""
+    bounds = list(zip(starts, [*starts[1:], len(text)], strict=True))
+    local: list[list[tuple[int, int, str]]] = [[] for _ in bounds]
+    for edit in edits:
+        placed = False
+        for i, (s, e) in enumerate(bounds):
+            if edit.start == edit.end:
+                if s <= edit.start < e or (edit.start == e == len(text)):
+                    local[i].append((edit.start - s, edit.start - s, edit.replacement))
+                    break
+                continue
+            lo, hi = max(s, edit.start), min(e, edit.end)
+            if lo < hi:
+                local[i].append((lo - s, hi - s, "" if placed else edit.replacement))
+                placed = True
+    out = []
+    for (s, e), changes in zip(bounds, local, strict=True):
+        piece = text[s:e]
+        for lo, hi, replacement in sorted(changes, reverse=True):
+            piece = piece[:lo] + replacement + piece[hi:]
+        out.append(" ".join(piece.split()))
+    return out
+
+
+_WORD = re.compile(r"[A-Za-z0-9£$€%:.']+")
+
+
+def _survives(before: str, after: str) -> bool:
+    """Whether a repaired fact sentence still says its fact: its head (the first half of its
+    words, where a step names what was done) is kept whole; a clause after it may go."""
+    words = [w.lower().strip(".:") for w in _WORD.findall(before)]
+    head = words[: max(2, (len(words) + 1) // 2)]
+    kept = {w.lower().strip(".:") for w in _WORD.findall(after)}
+    return all(w in kept for w in head)
+
+
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:]|\s[-–—])\s+")
+
+
+def _cut_clause(sentence: str, match: str) -> str:
+    """The sentence up to the clause break before ``match``: "I've refunded the fee, which was
+    only a minor glitch" → "I've refunded the fee." ("" when there is no such break)."""
+    at = sentence.find(match)
+    breaks = [m for m in _CLAUSE_BREAK.finditer(sentence) if 0 < m.start() < at]
+    return _sentence(sentence[: breaks[-1].start()]) if breaks else ""
+
+
+def _opening(text: str) -> str:
+    return text.split(" ", 1)[0].strip(",.:").lower()
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 _KEEP_CASE = re.compile(r"^(?:I\b|[A-Z]{2,}\b|[A-Z][a-z]+ [A-Z])")

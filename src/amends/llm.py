@@ -22,6 +22,7 @@ from .advise import Advice
 from .analyzer import Analyzer, get_analyzer
 from .coach import Coaching, Edit, advice_for, coach
 from .compose import Draft, Incident, advice_for_incident, compose_data, parse_incident
+from .incident import incident_dict
 from .model import Config, Finding, Report
 
 URL_ENV = "AMENDS_LLM_URL"
@@ -176,7 +177,7 @@ def llm_compose(
     if channel not in data.channels:
         raise LLMError(f"channel must be one of {', '.join(data.channels)}, not {channel!r}")
     advice = advice_for_incident(incident, analyzer)
-    facts = {k: v for k, v in _incident_dict(incident).items() if v not in (None, [], False, 0)}
+    facts = {k: v for k, v in incident_dict(incident).items() if v not in (None, [], False, 0)}
     messages = [
         {"role": "system", "content": _RULES + "\n" + _channel_rule(channel)},
         {
@@ -284,22 +285,6 @@ def diff_edits(original: str, improved: str, why: str) -> tuple[Edit, ...]:
         end = a[i2 - 1][1] if i2 > i1 else start
         edits.append(Edit(start, end, "".join(wb[j1:j2]), why))
     return tuple(edits)
-
-
-def _incident_dict(incident: Incident) -> dict[str, Any]:
-    follow = incident.follow_up
-    return {
-        "problem": incident.problem,
-        "cause": incident.cause,
-        "cause_detail": incident.cause_detail,
-        "steps": list(incident.steps),
-        "follow_up": {"when": follow.when, "how": follow.how} if follow else None,
-        "compensation": incident.compensation,
-        "customer_name": incident.customer_name,
-        "agent_name": incident.agent_name,
-        "legal": incident.legal,
-        "prior_failures": incident.prior_failures,
-    }
 
 
 __all__ = [

@@ -1,0 +1,450 @@
+"""The templates ``compose`` writes with, read from ``data/compose.yaml`` and validated when
+loaded (errors name the file, line and fix): block sequences and variants, emotion words by kind,
+incident kinds, third-party rewordings, losses and their weights, suggestions and slots, how steps,
+compensation and follow-ups are said, channel frames, private-message and thread frames, tones
+and the example incidents the tests compose."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .advise import POSTURES, SEVERITIES
+from .datafile import Section, check_fields, fill, load, plain
+from .incident import KINDS, Incident, IncidentError, parse_incident
+from .model import CAUSES, COMPONENTS
+
+CHANNELS: tuple[str, ...] = ("chat", "email", "social")
+FIELDS = (
+    "problem",
+    "Problem",
+    "cause_detail",
+    "ordinal",
+    "steps",
+    "contact",
+    "when",
+    "compensation",
+    "Compensation",
+    "name",
+    "agent",
+    "initials",
+    "feeling",
+    "losses",
+    "data_involved",
+    "actions",
+)
+SUGGESTED = (
+    "data_involved",
+    "customer_actions",
+    "steps",
+    "cause_detail",
+    "follow_up",
+    "compensation",
+    "compensation_for_losses",
+    "agent_name",
+)
+# The incident fields `--slots` can mark in the text (a follow-up without a time marks `when`).
+SLOTTED = (
+    "cause_detail",
+    "steps",
+    "when",
+    "compensation",
+    "agent_name",
+    "data_involved",
+    "customer_actions",
+)
+
+
+# -- the templates -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Block:
+    name: str
+    component: str
+    variants: Mapping[str, tuple[str, ...]]  # by qualifier (channel, rule, posture...) or default
+
+    def choices(self, keys: Sequence[str]) -> tuple[str, ...]:
+        """The variants under the first of ``keys`` the block has, else its defaults."""
+        return next(
+            (self.variants[k] for k in keys if k in self.variants), self.variants["default"]
+        )
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    greeting: tuple[str, ...]
+    anonymous: tuple[str, ...]
+    signoff: tuple[str, ...]
+    unsigned: tuple[str, ...]
+    separator: str
+    limit: int
+    paragraphs: tuple[str, ...] = ()  # blocks that start a new paragraph
+    join_steps: bool = False
+
+
+@dataclass(frozen=True)
+class Tone:
+    name: str
+    prefer: Mapping[str, int]
+    short: bool
+
+
+@dataclass(frozen=True)
+class Feelings:
+    """Emotion words for a case: the first row whose conditions all hold is used."""
+
+    words: tuple[str, ...]
+    kind: str | None = None
+    severity: str | None = None
+    cause: str | None = None
+
+    def fits(self, kind: str | None, severity: str | None, cause: str) -> bool:
+        return (
+            (self.kind is None or self.kind == kind)
+            and (self.severity is None or self.severity == severity)
+            and (self.cause is None or self.cause == cause)
+        )
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    sensitive: bool
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Rewording:
+    """A cause that points at a third party, said as what happened instead."""
+
+    pattern: re.Pattern[str]
+    said: str
+    examples: tuple[tuple[str, str], ...]
+
+    def apply(self, cause: str) -> str | None:
+        m = self.pattern.search(cause)
+        if not m:
+            return None
+        parts = {k: v for k, v in m.groupdict().items() if v}
+        return fill(self.said, parts)
+
+
+@dataclass(frozen=True)
+class LossKind:
+    name: str
+    pattern: re.Pattern[str]
+    weight: int
+    meet: str
+    example: str
+
+
+@dataclass(frozen=True)
+class Hint:
+    message: str
+    example: str
+
+
+@dataclass(frozen=True)
+class PrivateFrames:
+    public: tuple[str, ...]
+    public_short: tuple[str, ...]
+    sensitive: tuple[str, ...]
+    thread: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class ComposeExample:
+    incident: Incident
+    posture: str
+
+
+@dataclass(frozen=True)
+class ComposeData:
+    sequences: Mapping[str, tuple[str, ...]]
+    optional: tuple[str, ...]
+    facts: tuple[str, ...]
+    blocks: Mapping[str, Block]
+    follow_up_without_when: tuple[str, ...]
+    feelings: tuple[Feelings, ...]
+    kinds: tuple[Kind, ...]
+    third_party: tuple[Rewording, ...]
+    loss_kinds: tuple[LossKind, ...]
+    loss_levels: tuple[tuple[int, str], ...]
+    hints: Mapping[str, Hint]
+    slots: Mapping[str, str]
+    ordinals: tuple[str, ...]
+    step_forms: tuple[tuple[re.Pattern[str], str], ...]
+    compensation_forms: tuple[tuple[re.Pattern[str], str], ...]
+    contacts: tuple[tuple[re.Pattern[str], str], ...]
+    when_starts: tuple[str, ...]
+    channels: Mapping[str, Channel]
+    private: PrivateFrames
+    tones: Mapping[str, Tone]
+    examples: tuple[ComposeExample, ...] = field(default=())
+
+    def kind_of(self, incident: Incident) -> str | None:
+        """The incident's kind as given, else the first kind whose pattern its words match."""
+        if incident.kind:
+            return incident.kind
+        words = " ".join(filter(None, (incident.problem, incident.cause_detail)))
+        return next((k.name for k in self.kinds if k.pattern.search(words)), None)
+
+    def sensitive(self, incident: Incident) -> bool:
+        kind = self.kind_of(incident)
+        return incident.legal or any(k.sensitive for k in self.kinds if k.name == kind)
+
+    def feeling_words(self, incident: Incident) -> tuple[str, ...]:
+        kind = self.kind_of(incident)
+        row = next(f for f in self.feelings if f.fits(kind, incident.severity, incident.cause))
+        return row.words
+
+    def reword_cause(self, cause: str) -> str:
+        """``cause`` without pointing at a third party, when a rewording fits it."""
+        return next((r for r in (w.apply(cause) for w in self.third_party) if r), cause)
+
+    def loss_kind(self, loss: str) -> LossKind:
+        return next(k for k in self.loss_kinds if k.pattern.search(loss))
+
+    def loss_level(self, losses: Sequence[str]) -> str:
+        weight = sum(self.loss_kind(loss).weight for loss in losses)
+        return [say for least, say in self.loss_levels if weight >= least][-1]
+
+
+def load_compose(path: Path | None = None) -> ComposeData:
+    """Read and validate ``data/compose.yaml``; errors name the file, line and fix."""
+    root = load("compose.yaml", path)
+    root.check_keys(
+        (
+            "sequences",
+            "optional",
+            "facts",
+            "blocks",
+            "follow_up_without_when",
+            "feelings",
+            "kinds",
+            "third_party",
+            "losses",
+            "suggestions",
+            "slots",
+            "ordinals",
+            "step_forms",
+            "compensation_forms",
+            "contacts",
+            "when_starts",
+            "channels",
+            "private",
+            "tones",
+            "examples",
+        )
+    )
+    blocks = _blocks(root.section("blocks"))
+    sequences_section = root.section("sequences")
+    sequences = {}
+    for key in sequences_section.names():
+        names = sequences_section.strs(key)
+        for name in names:
+            if name not in blocks:
+                raise sequences_section.fail(f"sequence {key!r} names unknown block {name!r}")
+        sequences[key] = names
+    for posture in POSTURES:
+        if posture not in sequences:
+            raise sequences_section.fail(f"no sequence for posture {posture!r}")
+    for key in ("optional", "facts"):
+        for name in root.strs(key):
+            if name not in blocks:
+                raise root.fail(f"`{key}` names unknown block {name!r}")
+    slots_section = root.section("slots")
+    slots = {k: slots_section.str(k) for k in slots_section.names()}
+    for needed in SLOTTED:
+        if needed not in slots:
+            raise slots_section.fail(f"missing slot {needed!r}")
+    hints_section = root.section("suggestions")
+    hints = {}
+    for name in SUGGESTED:
+        if name not in hints_section:
+            raise hints_section.fail(f"missing suggestion {name!r}")
+        s = hints_section.section(name)
+        s.check_keys(("message", "example", "__line__"))
+        hints[name] = Hint(s.str("message"), s.str("example"))
+
+    def forms(key: str, text_key: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+        return tuple((s.regex("pattern"), s.str(text_key)) for s in root.sections(key))
+
+    channels_section = root.section("channels")
+    channels = {}
+    for name in CHANNELS:
+        s = channels_section.section(name)
+        s.check_keys(
+            (
+                "greeting",
+                "anonymous",
+                "signoff",
+                "unsigned",
+                "separator",
+                "limit",
+                "paragraphs",
+                "join_steps",
+                "__line__",
+            )
+        )
+        paragraphs = s.strs("paragraphs", ())
+        for block in paragraphs:
+            if block not in blocks:
+                raise s.fail(f"`paragraphs` names unknown block {block!r}")
+        channels[name] = Channel(
+            name=name,
+            greeting=s.strs("greeting"),
+            anonymous=s.strs("anonymous", empty=True),
+            signoff=s.strs("signoff", empty=True),
+            unsigned=s.strs("unsigned", empty=True),
+            separator=str(s.data.get("separator", " ")),
+            limit=s.int("limit"),
+            paragraphs=paragraphs,
+            join_steps=s.bool("join_steps", False),
+        )
+    private = root.section("private")
+    thread = private.strs("thread")
+    if len(thread) != 2:
+        raise private.fail("`thread` needs two markers, for the first and the second post")
+    tones_section = root.section("tones")
+    tones = {}
+    for name in tones_section.names():
+        s = tones_section.section(name)
+        prefer = s.mapping("prefer")
+        for block in prefer:
+            if block not in blocks:
+                raise s.fail(f"tone {name!r} prefers a variant of unknown block {block!r}")
+        tones[name] = Tone(name, prefer, bool(s.data.get("short", False)))
+    losses = root.section("losses")
+    data = ComposeData(
+        sequences=sequences,
+        optional=root.strs("optional"),
+        facts=root.strs("facts"),
+        blocks=blocks,
+        follow_up_without_when=_templates(root, "follow_up_without_when"),
+        feelings=_feelings(root),
+        kinds=_kinds(root),
+        third_party=_rewordings(root),
+        loss_kinds=tuple(
+            LossKind(
+                s.str("name"), s.regex("pattern"), s.int("weight"), s.str("meet"), s.str("example")
+            )
+            for s in losses.sections("kinds")
+        ),
+        loss_levels=tuple((s.int("min"), s.str("say")) for s in losses.sections("levels")),
+        hints=hints,
+        slots=slots,
+        ordinals=root.strs("ordinals"),
+        step_forms=forms("step_forms", "form"),
+        compensation_forms=forms("compensation_forms", "form"),
+        contacts=forms("contacts", "text"),
+        when_starts=root.strs("when_starts"),
+        channels=channels,
+        private=PrivateFrames(
+            public=_templates(private, "public"),
+            public_short=_templates(private, "public_short"),
+            sensitive=_templates(private, "sensitive"),
+            thread=(thread[0], thread[1]),
+        ),
+        tones=tones,
+    )
+    if data.loss_kinds[-1].pattern.pattern != ".":
+        raise losses.fail("the last loss kind must match any loss (pattern '.')")
+    if data.feelings[-1].kind or data.feelings[-1].severity or data.feelings[-1].cause:
+        raise root.fail("the last `feelings` row must have no conditions: it is the default")
+    examples = []
+    for s in root.sections("examples"):
+        try:
+            incident = parse_incident(plain(s.data.get("incident")))
+        except IncidentError as exc:
+            raise s.fail(f"bad example incident: {exc}") from exc
+        examples.append(ComposeExample(incident, s.choice("posture", POSTURES)))
+    return ComposeData(**{**data.__dict__, "examples": tuple(examples)})
+
+
+def _blocks(section: Section) -> dict[str, Block]:
+    blocks = {}
+    for name in section.names():
+        s = section.section(name)
+        component = s.choice("component", COMPONENTS)
+        variants = {}
+        for key in s.names():
+            if key == "component":
+                continue
+            if key.startswith("short.") and key[6:] not in POSTURES:
+                raise s.fail(f"{key!r}: {key[6:]!r} is not a posture")
+            variants[key] = _templates(s, key)
+        if "default" not in variants:
+            raise s.fail("a block needs `default` variants")
+        named = any("{problem}" in t or "{Problem}" in t for t in variants["default"])
+        if named and "unnamed" not in variants:
+            raise s.fail(
+                "a block that restates {problem} needs `unnamed` variants, for a problem that "
+                "cannot be restated"
+            )
+        blocks[name] = Block(name, component, variants)
+    return blocks
+
+
+def _templates(section: Section, key: str) -> tuple[str, ...]:
+    templates = section.strs(key)
+    for t in templates:
+        check_fields(t, FIELDS, section.where)
+    return templates
+
+
+def _feelings(root: Section) -> tuple[Feelings, ...]:
+    rows = []
+    for s in root.sections("feelings"):
+        s.check_keys(("kind", "severity", "cause", "words", "__line__"))
+        rows.append(
+            Feelings(
+                words=s.strs("words"),
+                kind=s.choice("kind", KINDS) if "kind" in s else None,
+                severity=s.choice("severity", SEVERITIES) if "severity" in s else None,
+                cause=s.choice("cause", CAUSES) if "cause" in s else None,
+            )
+        )
+    return tuple(rows)
+
+
+def _kinds(root: Section) -> tuple[Kind, ...]:
+    kinds = []
+    for s in root.sections("kinds"):
+        kind = Kind(s.choice("name", KINDS), s.bool("sensitive"), s.regex("pattern"))
+        for example in s.strs("examples"):
+            if not kind.pattern.search(example):
+                raise s.fail(f"the example {example!r} does not read as {kind.name}")
+        kinds.append(kind)
+    return tuple(kinds)
+
+
+def _rewordings(root: Section) -> tuple[Rewording, ...]:
+    out = []
+    for s in root.sections("third_party"):
+        pairs = s.data.get("examples")
+        if not isinstance(pairs, list) or not pairs:
+            raise s.fail("`examples` must list [given, said] pairs")
+        examples = []
+        for pair in pairs:
+            if not (
+                isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
+            ):
+                raise s.fail(f"an example must be a [given, said] pair, got {pair!r}")
+            examples.append((pair[0], pair[1]))
+        rewording = Rewording(s.regex("pattern"), s.str("said"), tuple(examples))
+        for given, said in examples:
+            if rewording.apply(given) != said:
+                raise s.fail(
+                    f"the example {given!r} is said {rewording.apply(given)!r}, not {said!r}"
+                )
+        out.append(rewording)
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def compose_data() -> ComposeData:
+    return load_compose()
