@@ -382,7 +382,7 @@ class PromiseRules:
 
 
 _ADJACENT = re.compile(r"\s*,?\s*(?:(?:at|on|by|before|from|in the|around)\s+)?", re.I)
-_WORD = re.compile(r"[\w'-]+\s*")
+_WORD = re.compile(r"[^\s,;:!?]+\s*")
 
 
 def _skip_space(text: str, at: int, end: int) -> int:
@@ -430,7 +430,7 @@ def _parse_clock(said: str) -> time | None:
 
 
 def _numeric_date(said: str, day_first: bool) -> dict[str, int] | None:
-    """"12/03" as day and month (day first unless told otherwise; a number over 12 decides)."""
+    """Read "12/03" as day and month (day first unless told otherwise; a number over 12 decides)."""
     parts = [int(p) for p in said.split("/")]
     a, b = parts[0], parts[1]
     if a > 12 or (day_first and b <= 12):
@@ -481,7 +481,10 @@ class _Clock:
                 return self.wall(self.add_business_days(today, n), END_OF_DAY)
             step = {"day": relativedelta(days=n), "week": relativedelta(weeks=n)}
             return self.wall(today + step.get(unit, relativedelta(months=n)), END_OF_DAY)
-        for day in self.days(when):
+        days = self.days(when)
+        if not days:  # "by 30/02": no such day
+            return None
+        for day in days:
             for at in self.times(when):
                 due = self.wall(day, at)
                 if due >= self.now:
@@ -611,7 +614,7 @@ def load_promise_rules(path: Path | None = None) -> PromiseRules:
     months = {str(k).lower(): int(v) for k, v in data.mapping("months").items()}
     vocab = {
         "num": _alternation([re.escape(w) for w in numbers]),
-        "unit": _alternation([p for name in units_section.names() for p in units_section.strs(name)]),
+        "unit": _alternation([p for n in units_section.names() for p in units_section.strs(n)]),
         "weekday": _alternation(list(weekdays)),
         "month": _alternation(list(months)),
         "clockword": _alternation(list(clock_words)),
@@ -625,9 +628,7 @@ def load_promise_rules(path: Path | None = None) -> PromiseRules:
             Action(
                 a.str("name"),
                 *(
-                    _compile(_alternation(a.strs(k)), a.where, start_only=True)
-                    if k in a
-                    else None
+                    _compile(_alternation(a.strs(k)), a.where, start_only=True) if k in a else None
                     for k in ("verbs", "things", "done")
                 ),
             )
@@ -697,7 +698,9 @@ def load_promise_rules(path: Path | None = None) -> PromiseRules:
         weekdays=weekdays,
         months=months,
         clause_breaks=_compile(data.str("clause_breaks"), data.where, words=False),
-        fillers=_compile(_alternation(data.strs("fillers")) + r"(?!\w)\s+", data.where, words=False),
+        fillers=_compile(
+            _alternation(data.strs("fillers")) + r"(?!\w)\s+", data.where, words=False
+        ),
         determiners=_compile(data.str("thing_determiners"), data.where, words=False),
         stops=_compile(data.str("thing_stops"), data.where, start_only=True),
         light_verbs=tuple(light),
