@@ -83,6 +83,7 @@ class Cue:
     pattern: re.Pattern[str]
     then: str  # verb | thing | done | fixed
     action: str | None  # for ``fixed``
+    only: frozenset[str] | None  # the actions this cue can promise (None: any)
     examples: tuple[tuple[str, str | None], ...]  # (text, action or None for no promise)
 
 
@@ -193,7 +194,6 @@ class PromiseRules:
             acted = self._action(folded, cue, c1, clause_end)
             if acted is None:
                 continue
-            action, action_end = acted
             # Only the first cue of a clause looks back: words before a later cue belong to the
             # clause of the cue before it.
             head = s0
@@ -202,38 +202,63 @@ class PromiseRules:
             else:
                 for brk in self.clause_breaks.finditer(folded, s0, c0):
                     head = brk.end()
-            if any(v.pattern.search(folded, head, action_end) for v in self.vetoes):
+            if any(v.pattern.search(folded, head, acted[1]) for v in self.vetoes):
                 continue
-            start, end = c0, action_end
-            facts = self._time_facts(folded, action_end, clause_end, clock, last=False)
-            if facts is None and head < c0:
-                facts = self._time_facts(folded, head, c0, clock, last=True)
-            trigger = self._trigger(folded, action_end, clause_end, "after")
-            if trigger is None and head < c0:
-                trigger = self._trigger(folded, head, c0, "before")
-            due = None
-            if facts is not None:
-                when, t0, t1 = facts
-                start, end = min(start, t0), max(end, t1)
-                # A duration after a trigger counts from the trigger, which has not happened yet.
-                if trigger is None or "unit" not in when:
-                    due = clock.resolve(when)
-            if trigger is not None:
-                t0, t1 = trigger
-                start, end = min(start, t0), max(end, t1)
-            kind = "dated" if due else "triggered" if trigger else "vague"
-            out.append(
-                Promise(
-                    text=text[start:end],
-                    start=start,
-                    end=end,
-                    kind=kind,
-                    due=due,
-                    trigger=text[trigger[0] : trigger[1]] if trigger else None,
-                    action=action,
-                )
-            )
+            # What the words before the cue say holds for every action the cue governs.
+            head_time = self._time_facts(folded, head, c0, clock, last=True) if head < c0 else None
+            head_trigger = self._trigger(folded, head, c0, "before") if head < c0 else None
+            pieces = self._chained(folded, c0, acted, clause_end)
+            for k, (a0, action, a1) in enumerate(pieces):
+                region_end = pieces[k + 1][0] if k + 1 < len(pieces) else clause_end
+                facts = self._time_facts(folded, a1, region_end, clock, last=False) or head_time
+                trigger = self._trigger(folded, a1, region_end, "after") or head_trigger
+                out.append(self._promise(text, a0, a1, action, facts, trigger, clock))
         return out
+
+    def _chained(
+        self, folded: str, c0: int, acted: tuple[str, int], end: int
+    ) -> list[tuple[int, str, int]]:
+        """The cue's action and those joined to it ("look into it and contact you"), each as
+        (start, action, end)."""
+        pieces = [(c0, acted[0], acted[1])]
+        at = acted[1]
+        while m := _AND.search(folded, at, end):
+            verb = self._verb(folded, m.end(), end)
+            if verb is None:
+                at = m.end()
+                continue
+            pieces.append((m.end(), verb[0], verb[1]))
+            at = verb[1]
+        return pieces
+
+    def _promise(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        action: str,
+        facts: tuple[dict[str, Any], int, int] | None,
+        trigger: tuple[int, int] | None,
+        clock: _Clock,
+    ) -> Promise:
+        due = None
+        if facts is not None:
+            when, t0, t1 = facts
+            start, end = min(start, t0), max(end, t1)
+            # A duration after a trigger counts from the trigger, which has not happened yet.
+            if trigger is None or "unit" not in when:
+                due = clock.resolve(when)
+        if trigger is not None:
+            start, end = min(start, trigger[0]), max(end, trigger[1])
+        return Promise(
+            text=text[start:end],
+            start=start,
+            end=end,
+            kind="dated" if due else "triggered" if trigger else "vague",
+            due=due,
+            trigger=text[trigger[0] : trigger[1]] if trigger else None,
+            action=action,
+        )
 
     def _cues(self, folded: str, s0: int, s1: int) -> list[tuple[int, int, Cue]]:
         """The cues in ``folded[s0:s1]``, left to right; of overlapping ones the longest."""
@@ -258,10 +283,14 @@ class PromiseRules:
         if cue.then == "verb":
             while m := self.fillers.match(folded, at, end):
                 at = m.end()
-            return self._verb(folded, at, end)
-        if cue.then == "thing":
-            return self._thing(folded, at, end)
-        return _longest(folded, at, end, ((a.name, a.done) for a in self.actions))
+            found = self._verb(folded, at, end)
+        elif cue.then == "thing":
+            found = self._thing(folded, at, end)
+        else:
+            found = _longest(folded, at, end, ((a.name, a.done) for a in self.actions))
+        if found and cue.only is not None and found[0] not in cue.only:
+            return None
+        return found
 
     def _verb(self, folded: str, at: int, end: int) -> tuple[str, int] | None:
         best = _longest(folded, at, end, ((a.name, a.verbs) for a in self.actions))
@@ -300,10 +329,11 @@ class PromiseRules:
         for rule in self.triggers:
             if rule.where != where:
                 continue
-            for m in rule.pattern.finditer(folded, start, end):
+            # A slice, not pos/endpos: "^" in a pattern must mean the start of the region.
+            for m in rule.pattern.finditer(folded[start:end]):
                 said = m.group("trigger").strip()
                 if said and not any(x.search(said) for x in self.trigger_exceptions):
-                    t0 = m.start("trigger")
+                    t0 = start + m.start("trigger")
                     return t0, t0 + len(m.group("trigger").rstrip())
         return None
 
@@ -381,6 +411,7 @@ class PromiseRules:
         return facts
 
 
+_AND = re.compile(r"\s*,?\s*(?:\band\b|&amp;|&)\s+(?:then\s+|also\s+)?", re.I)
 _ADJACENT = re.compile(r"\s*,?\s*(?:(?:at|on|by|before|from|in the|around)\s+)?", re.I)
 _WORD = re.compile(r"[^\s,;:!?]+\s*")
 
@@ -640,13 +671,17 @@ def load_promise_rules(path: Path | None = None) -> PromiseRules:
         light.append(LightVerb(_compile(lv.str("pattern"), lv.where, start_only=True), default))
     cues = []
     for c in data.sections("cues"):
-        c.check_keys(("name", "then", "action", "pattern", "examples"))
+        c.check_keys(("name", "then", "action", "only", "pattern", "examples"))
         then = c.choice("then", ("verb", "thing", "done", "fixed"))
         action = c.opt_str("action")
         if (then == "fixed") != (action is not None):
             raise c.fail("a cue has an action exactly when it is `then: fixed`")
         if action is not None and action not in action_names:
             raise c.fail(f"action {action!r} is not one of the actions: {', '.join(action_names)}")
+        only = c.strs("only") if "only" in c else None
+        for name in only or ():
+            if name not in action_names:
+                raise c.fail(f"only: {name!r} is not one of {', '.join(action_names)}")
         examples = []
         for ex in c.sections("examples"):
             ex.check_keys(("text", "action"))
@@ -655,7 +690,7 @@ def load_promise_rules(path: Path | None = None) -> PromiseRules:
                 raise ex.fail(f"action {said!r} is not one of {', '.join(action_names)}")
             examples.append((ex.str("text"), said))
         cues.append(Cue(c.str("name"), _compile(c.str("pattern"), c.where), then, action,
-                        tuple(examples)))  # fmt: skip
+                        frozenset(only) if only else None, tuple(examples)))  # fmt: skip
     triggers = []
     for t in data.sections("triggers"):
         t.check_keys(("name", "where", "pattern", "examples"))
