@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Run promise extraction over a seeded sample of brand replies, for a spot check by hand.
 
-    python tools/promises_sample.py [--n 300] [--seed 9] [--file ../shared/data/corpus/twcs_5k.csv]
+    python tools/promises_sample.py [--n 300] [--seed 9] [--after SEED:N ...] [--file twcs_5k.csv]
 
 Brand replies are the rows whose author_id is not a number; each is read at its own created_at,
 in UTC (the corpus says nothing of the customer's zone). Prints the counts by kind, then every
 extracted promise (reply id, kind, action, due or trigger, the promise's text) and the replies in
 which nothing was found, so a person can judge precision and look for misses.
+``--after 9:300 2026:500`` first draws those samples in turn and leaves their replies out (the
+phrasings were tuned on them), so a check sample is fresh.
 """
 
 from __future__ import annotations
@@ -28,10 +30,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--after", nargs="*", default=[], metavar="SEED:N")
     parser.add_argument("--file", type=Path, default=CORPUS)
     args = parser.parse_args()
     with args.file.open(encoding="utf-8", newline="") as handle:
         replies = [r for r in csv.DictReader(handle) if not r["author_id"].isdigit()]
+    for earlier in args.after:
+        seed, n = (int(x) for x in earlier.split(":"))
+        seen = {r["tweet_id"] for r in random.Random(seed).sample(replies, min(n, len(replies)))}
+        replies = [r for r in replies if r["tweet_id"] not in seen]
     sample = random.Random(args.seed).sample(replies, min(args.n, len(replies)))
     kinds: Counter[str] = Counter()
     found, empty = [], []

@@ -100,7 +100,7 @@ class TriggerRule:
     name: str
     pattern: re.Pattern[str]
     where: str  # after | before
-    examples: tuple[tuple[str, str], ...]  # (text, trigger)
+    examples: tuple[tuple[str, str | None], ...]  # (text, trigger, or None for no trigger)
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,10 @@ class PromiseRules:
             if verb is None:
                 at = m.end()
                 continue
-            pieces.append((m.end(), verb[0], verb[1]))
+            if verb[0] == pieces[-1][1]:  # "look into it and see what I can do": one promise
+                pieces[-1] = (pieces[-1][0], verb[0], verb[1])
+            else:
+                pieces.append((m.end(), verb[0], verb[1]))
             at = verb[1]
         return pieces
 
@@ -679,15 +682,16 @@ def load_promise_rules(path: Path | None = None) -> PromiseRules:
         if action is not None and action not in action_names:
             raise c.fail(f"action {action!r} is not one of the actions: {', '.join(action_names)}")
         only = c.strs("only") if "only" in c else None
+        promised = action_names + [lv.default for lv in light if lv.default]
         for name in only or ():
-            if name not in action_names:
-                raise c.fail(f"only: {name!r} is not one of {', '.join(action_names)}")
+            if name not in promised:
+                raise c.fail(f"only: {name!r} is not one of {', '.join(promised)}")
         examples = []
         for ex in c.sections("examples"):
             ex.check_keys(("text", "action"))
             said = ex.opt_str("action")
-            if said is not None and said not in action_names:
-                raise ex.fail(f"action {said!r} is not one of {', '.join(action_names)}")
+            if said is not None and said not in promised:
+                raise ex.fail(f"action {said!r} is not one of {', '.join(promised)}")
             examples.append((ex.str("text"), said))
         cues.append(Cue(c.str("name"), _compile(c.str("pattern"), c.where), then, action,
                         frozenset(only) if only else None, tuple(examples)))  # fmt: skip
@@ -700,7 +704,7 @@ def load_promise_rules(path: Path | None = None) -> PromiseRules:
         examples = []
         for ex in t.sections("examples"):
             ex.check_keys(("text", "trigger"))
-            examples.append((ex.str("text"), ex.str("trigger")))
+            examples.append((ex.str("text"), ex.opt_str("trigger")))
         triggers.append(TriggerRule(t.str("name"), pattern, t.choice("where", ("after", "before")),
                                     tuple(examples)))  # fmt: skip
     vetoes = []
