@@ -5,6 +5,8 @@ examples, property tests, and the ``amends promises extract`` command."""
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -539,3 +541,16 @@ def test_extract_rejects_a_bad_timestamp_or_zone_with_exit_code_2(args, message)
     assert result.exit_code == 2
     assert message in result.stderr
     assert result.stdout == ""
+
+
+def test_the_readme_promises_example_is_the_real_output():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = [
+        b for b in re.findall(r"```console\n(.*?)```", readme, re.S)
+        if b.startswith("$ amends promises extract ")
+    ]  # fmt: skip
+    assert blocks, "README.md lost its `amends promises extract` example"
+    typed, _, shown = blocks[0].partition("\n")
+    result = CliRunner().invoke(app, shlex.split(typed)[2:])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == json.loads(shown)
