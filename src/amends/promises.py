@@ -11,7 +11,7 @@ has neither and is vague ("we'll be in touch"). The phrasings and the decisions 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -426,7 +426,7 @@ def _skip_space(text: str, at: int, end: int) -> int:
 
 
 def _longest(
-    text: str, at: int, end: int, patterns: Iterator[tuple[str, re.Pattern[str] | None]] | Any
+    text: str, at: int, end: int, patterns: Iterable[tuple[str, re.Pattern[str] | None]]
 ) -> tuple[str, int] | None:
     """The name whose pattern matches longest at ``at`` (the first such in data order)."""
     best = None
@@ -723,11 +723,11 @@ def load_promise_rules(path: Path | None = None) -> PromiseRules:
                 f"unknown fact {sorted(unknown)[0]!r}; a time pattern's groups and `set` name "
                 f"facts among {', '.join(sorted(_FACTS))}"
             )
-        examples = []
+        dues: list[tuple[str, str, str, str]] = []
         for ex in t.sections("examples"):
             ex.check_keys(("text", "at", "tz", "due"))
-            examples.append((ex.str("text"), ex.str("at"), ex.str("tz"), ex.str("due")))
-        times.append(TimeRule(t.str("name"), pattern, sets, tuple(examples)))
+            dues.append((ex.str("text"), ex.str("at"), ex.str("tz"), ex.str("due")))
+        times.append(TimeRule(t.str("name"), pattern, sets, tuple(dues)))
     return PromiseRules(
         settings=settings,
         numbers=numbers,
