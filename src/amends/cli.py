@@ -566,5 +566,7 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 from .cli_agent import register as _register_agent  # noqa: E402
+from .cli_promises import register as _register_promises  # noqa: E402
 
 _register_agent(app)
+_register_promises(app)

@@ -138,9 +138,9 @@ class Section:
         return {k: v for k, v in value.items() if k != "__line__"}
 
 
-def compile_pattern(pattern: str, where: str) -> re.Pattern[str]:
+def compile_pattern(pattern: str, where: str, flags: int = 0) -> re.Pattern[str]:
     try:
-        return re.compile(pattern)
+        return re.compile(pattern, flags)
     except re.error as exc:
         raise DataError(f"{where}: bad pattern {pattern!r}: {exc}") from exc
 
