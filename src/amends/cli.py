@@ -568,3 +568,7 @@ def main() -> None:  # pragma: no cover - console entry point
 from .cli_agent import register as _register_agent  # noqa: E402
 
 _register_agent(app)
+
+from .cli_store import register as _register_store  # noqa: E402
+
+_register_store(app)
