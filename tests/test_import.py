@@ -402,13 +402,22 @@ def test_unknown_format_unreadable_file_and_unreachable_database_write_nothing(t
     assert not db.exists()
 
 
-def test_an_older_postgresql_schema_is_not_imported_into(store_url):
-    url = store_url
-    if not url.startswith("postgresql"):
-        pytest.skip("SQLite sets itself up")
-    done = amends_import(str(JSONL), "--db", url)
+def test_a_store_behind_the_newest_schema_is_not_imported_into(store_url):
+    engine = make_engine(store_url)
+    if store_url.startswith("postgresql"):
+        # only a new SQLite file is set up by itself
+        done = amends_import(str(JSONL), "--db", store_url)
+        assert done.exit_code == 2
+        assert "at revision none (empty), not 0002_ledger; run `amends db upgrade` first" in (
+            done.output
+        )
+    upgrade(engine, "0001_conversations")
+    done = amends_import(str(JSONL), "--db", store_url)
     assert done.exit_code == 2
-    assert "run `amends db upgrade` first" in done.output
+    assert "at revision 0001_conversations, not 0002_ledger; run `amends db upgrade` first" in (
+        done.output
+    )
+    assert counts(engine)["messages"] == 0
 
 
 # -- two writers -------------------------------------------------------------------------------
