@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from corpus import CORPUS
+from sqlalchemy import text
 
 from amends import get_analyzer
 from amends.store import import_file, make_engine, upgrade
@@ -53,14 +54,16 @@ def pairs() -> list[tuple[str, str | None]]:
 def in_process(replies: list[tuple[str, str | None]]) -> float:
     analyzer = get_analyzer()
     start = time.perf_counter()
-    for text, customer in replies:
-        analyzer.analyze(text, customer)
+    for reply, customer in replies:
+        analyzer.analyze(reply, customer)
     return time.perf_counter() - start
 
 
 def empty_postgres(url: str) -> None:
     engine = make_engine(url)
     Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     upgrade(engine)
     engine.dispose()
 
