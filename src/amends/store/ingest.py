@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -348,8 +348,6 @@ def _customer_message(reply: Message, thread: list[Message]) -> Message | None:
 
 def counts(engine: Engine) -> dict[str, int]:
     """How many conversations, messages and analyses the store holds."""
-    from sqlalchemy import func
-
     with session_factory(engine)() as session:
         return {
             name: session.scalar(select(func.count()).select_from(model)) or 0
