@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,38 @@ def test_the_readme_check_example_is_the_real_output(args, shown):
             + "\n".join(output)
         )
         at = where + len(run)
+
+
+def shows(output: list[str], shown: list[str]) -> bool:
+    """Whether every run of ``shown`` appears whole in ``output``, in order."""
+    at = 0
+    for run in pieces(shown):
+        where = next(
+            (i for i in range(at, len(output) - len(run) + 1) if output[i : i + len(run)] == run),
+            None,
+        )
+        if where is None:
+            return False
+        at = where + len(run)
+    return True
+
+
+def test_the_readme_import_examples_are_the_real_output(tmp_path, monkeypatch):
+    examples = console_examples("import")
+    assert len(examples) >= 2, "README.md lost its `amends import` examples"
+    # in an empty folder holding the fixtures, so the default amends.db is a new file there
+    shutil.copytree(README.parent / "tests" / "data", tmp_path / "tests" / "data")
+    monkeypatch.chdir(tmp_path)
+    for args, shown in examples:
+        result = CliRunner().invoke(
+            app, args, env={"COLUMNS": "200", "NO_COLOR": "1", "AMENDS_DATABASE_URL": None}
+        )
+        assert result.exit_code == 0, result.output
+        output = [line.rstrip() for line in result.stdout.splitlines()]
+        assert shows(output, shown), (
+            f"README.md shows lines `amends {' '.join(args)}` no longer prints:\n"
+            + "\n".join(shown)
+            + "\n\nThe output is:\n"
+            + "\n".join(output)
+        )
+    assert (tmp_path / "amends.db").is_file()
