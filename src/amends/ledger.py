@@ -89,6 +89,7 @@ class DeliveryRule:
     template: str  # the pattern with its placeholders
     actions: frozenset[str] | None  # None: every action
     kinds: frozenset[str] | None  # None: every kind
+    unprompted: bool  # only a message with no customer message since the promise
     examples: tuple[tuple[str, str, bool], ...]  # (promise, later message, kept?)
     where: str
 
@@ -121,11 +122,15 @@ class LedgerRules:
         )
 
     # -- delivery ------------------------------------------------------------------------------
-    def delivery(self, promise: Promise, text: str) -> tuple[str, int, int] | None:
+    def delivery(
+        self, promise: Promise, text: str, prompted: bool = False
+    ) -> tuple[str, int, int] | None:
         """Whether ``text``, a later agent message, delivers ``promise``: the rule that says so
-        and the span of its words, or None."""
+        and the span of its words, or None. ``prompted``: a customer message came between."""
         folded = text.translate(_FOLD)
         for rule in self.delivered:
+            if rule.unprompted and prompted:
+                continue
             if rule.actions is not None and promise.action not in rule.actions:
                 continue
             if rule.kinds is not None and promise.kind not in rule.kinds:
@@ -143,10 +148,15 @@ class LedgerRules:
     ) -> tuple[Said, str] | None:
         """The first public agent message after ``made_at`` that delivers ``promise``, and the
         rule that found it."""
+        prompted = False
         for said in history:
-            if said.role != "agent" or not said.public or said.sent_at <= made_at:
+            if said.sent_at <= made_at:
                 continue
-            found = self.delivery(promise, said.text)
+            if said.role == "customer":
+                prompted = True
+            if said.role != "agent" or not said.public:
+                continue
+            found = self.delivery(promise, said.text, prompted)
             if found:
                 return said, found[0]
         return None
@@ -327,11 +337,13 @@ def _overdue_at(
 
 def _values(action: str, earlier: tuple[Tracked, Said]) -> dict[str, str]:
     promise, made = earlier[0].promise, earlier[1]
+    # times in the zone the due time was read in, which is the customer's or team's
+    zone = promise.due.tzinfo if promise.due else None
     return {
         "action": action,
         "earlier": promise.text,
         "due": _when(promise.due) if promise.due else "no time",
-        "said": f"said {_when(made.sent_at)}",
+        "said": f"said {_when(made.sent_at.astimezone(zone))}",
     }
 
 
@@ -362,7 +374,7 @@ def load_ledger_rules(
     data.check_keys(("delivered", "mentions", "findings"))
     delivered = []
     for r in data.sections("delivered"):
-        r.check_keys(("name", "pattern", "actions", "kinds", "examples"))
+        r.check_keys(("name", "pattern", "actions", "kinds", "unprompted", "examples"))
         template = r.str("pattern")
         for name in re.findall(r"\{([a-z_]+)\}", template):
             if name not in _PLACEHOLDERS:
@@ -389,7 +401,8 @@ def load_ledger_rules(
         delivered.append(
             DeliveryRule(
                 r.str("name"), template, frozenset(only) if only else None,
-                frozenset(kinds) if kinds else None, tuple(examples), r.where,
+                frozenset(kinds) if kinds else None, r.bool("unprompted", False), tuple(examples),
+                r.where,
             )
         )  # fmt: skip
     mentions = datafile.compile_pattern(

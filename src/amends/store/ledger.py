@@ -272,6 +272,8 @@ def list_promises(
         histories = _histories(session, {m.conversation_id for _, m, _ in rows})
     out = []
     for row, message, conversation in rows:
+        if message.sent_at > now:
+            continue  # not made yet at the moment asked about
         history, _ = histories[conversation.id]
         status, _ = status_at(_tracked(row), message.sent_at, history, now)
         entry = LedgerEntry(
@@ -455,12 +457,13 @@ def _histories(
 
 
 def _promise(row: PromiseRow) -> Promise:
+    """The stored promise as the extractor gave it: its due time in the zone it was read in."""
     return Promise(
         text=row.text,
         start=row.start or 0,
         end=row.end or 0,
         kind=row.kind,
-        due=row.due_at,
+        due=row.due_at.astimezone(as_zone(row.tz or "UTC")) if row.due_at else None,
         trigger=row.trigger,
         action=row.action or "",
     )
