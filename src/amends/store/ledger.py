@@ -123,7 +123,7 @@ def record_promises(session: Session, replies: Iterable[Message], tz: str) -> Co
                 select(PromiseRow.message_id, PromiseRow.start, PromiseRow.end).where(
                     PromiseRow.message_id.in_(chunk)
                 )
-            ).tuples()
+            )
         )
     added: Counter[str] = Counter()
     version = extractor_version()
