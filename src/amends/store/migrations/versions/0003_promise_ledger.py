@@ -34,7 +34,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_promises_conversation_id"), table_name="promises")
     with op.batch_alter_table("promises") as batch:
-        batch.drop_constraint("ck_promises_status_by", type_="check")
+        batch.drop_constraint(op.f("ck_promises_status_by"), type_="check")
         batch.drop_constraint("uq_promises_message_id", type_="unique")
         batch.drop_column("status_by")
         batch.drop_column("tz")
