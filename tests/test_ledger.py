@@ -128,7 +128,7 @@ def test_promising_again_what_was_broken_is_p101_at_the_new_promise():
         ("agent", "I'll refund you by tomorrow.", 24 * 6 + 1),
     )
     promises = _tracked(history, 0) + _tracked(history, 2)
-    (finding,) = check_history(history, promises, _apology)
+    (finding,) = check_history(history, promises, _apology)  # no P001: both promises are dated
     assert (finding.code, finding.name) == ("P101", "promise-after-broken-promise")
     assert finding.message_id == 2
     assert (
@@ -164,6 +164,17 @@ def test_an_apology_that_ignores_an_overdue_promise_is_p102_and_one_that_names_i
         ("agent", "Sorry for the trouble.", 24 * 4),
     )
     assert check_history(kept_in_time, _tracked(kept_in_time, 0), _apology) == []
+
+
+def test_a_vague_promise_is_p001_at_its_words():
+    history = _history(("agent", "Thanks! We'll be in touch. I'll call you at 5pm.", 0))
+    (finding,) = check_history(history, _tracked(history, 0), _apology)
+    assert (finding.code, finding.name, finding.match) == (
+        "P001",
+        "vague-promise",
+        "We'll be in touch",
+    )
+    assert history[0].text[finding.start : finding.end] == finding.match
 
 
 def test_a_promise_marked_cancelled_is_never_overdue():
@@ -204,6 +215,7 @@ def test_import_records_promises_once_and_reports_them(url):
     assert summary["promises"] == {"dated": 4, "triggered": 1, "vague": 1}
     assert summary["promises_kept"] == 2  # c-3's update (it shipped) and its "be in touch"
     assert {(f["code"], f["match"]) for f in summary["ledger_findings"]} == {
+        ("P001", "We'll be in touch"),
         ("P101", "I'll refund you by tomorrow"),
         ("P102", "Sorry"),
     }
@@ -330,8 +342,10 @@ def test_conversation_check_reports_findings_with_span_and_suggestion(url):
     assert finding["code"] == "P102" and finding["name"] == "apology-ignores-overdue-promise"
     assert (finding["start"], finding["end"], finding["match"]) == (0, 5, "Sorry")
     assert finding["suggestions"] and "email" in finding["suggestions"][0]
-    clean = _run("conversation", "check", "c-3", "--db", url)
-    assert clean.exit_code == 0 and "conversation c-3: no findings" in clean.output
+    vague = _run("conversation", "check", "c-3", "--db", url)
+    assert "51-68 P001 vague-promise: “We'll be in touch” promises to contact" in vague.output
+    clean = _run("conversation", "check", "c-4", "--db", url)
+    assert clean.exit_code == 0 and "conversation c-4: no findings" in clean.output
     text = _run("conversation", "check", "c-1", "--db", url)
     assert "P101 promise-after-broken-promise" in text.output and "suggestion:" in text.output
     missing = _run("conversation", "check", "nope", "--db", url)

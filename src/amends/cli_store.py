@@ -6,6 +6,7 @@ by ``register``; SQLAlchemy and rich are imported when one of them runs.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -221,9 +222,11 @@ def summary_lines(summary: ImportSummary, engine: Engine) -> list[str]:
         f"{held['analyses']} analyses",
     ]
     kinds = ", ".join(f"{summary.promises.get(k, 0)} {k}" for k in ("dated", "triggered", "vague"))
+    by_code = Counter(f"{f.code} {f.name}" for f in summary.ledger_findings)
+    found = ", ".join(f"{n} {code}" for code, n in sorted(by_code.items())) or "none"
     lines.append(
         f"promises: added {sum(summary.promises.values())} ({kinds}); {summary.kept} kept by a "
-        f"later message; {len(summary.ledger_findings)} ledger findings"
+        f"later message; ledger findings: {found}"
         + (" (amends conversation check ID)" if summary.ledger_findings else "")
     )
     return lines

@@ -280,6 +280,8 @@ def check_history(
 ) -> list[LedgerFinding]:
     """The ledger's checks over one conversation, oldest message first:
 
+    - P001 ``vague-promise``: a reply promises something with no time and no trigger ("we'll be
+      in touch"): the ledger can never call it overdue;
     - P101 ``promise-after-broken-promise``: a reply promises an action already promised in the
       conversation whose due time passed before the reply with nothing delivering it;
     - P102 ``apology-ignores-overdue-promise``: a reply apologises (``apology_span`` gives the
@@ -303,6 +305,13 @@ def check_history(
             (t, made) for t, made in earlier if _overdue_at(t, made, ordered, reply.sent_at, rules)
         ]
         for t in by_message.get(reply.id, []):
+            if t.promise.kind == "vague":
+                out.append(
+                    rules.finding(
+                        "P001", reply.id, reply.text, (t.promise.start, t.promise.end),
+                        {"action": t.promise.action}, promise_id=t.id,
+                    )
+                )  # fmt: skip
             again = next((o for o in overdue if o[0].promise.action == t.promise.action), None)
             if again:
                 out.append(
@@ -349,18 +358,6 @@ def _values(action: str, earlier: tuple[Tracked, Said]) -> dict[str, str]:
 
 def _when(at: datetime) -> str:
     return at.strftime("%Y-%m-%d %H:%M %Z").strip()
-
-
-def vague_notes(
-    promises: Iterable[Promise], rules: LedgerRules | None = None
-) -> list[LedgerFinding]:
-    """P001 ``vague-promise`` for each promise with no due time and no trigger."""
-    rules = rules or ledger_rules()
-    return [
-        rules.finding("P001", None, p.text, (0, len(p.text)), {"action": p.action})
-        for p in promises
-        if p.kind == "vague"
-    ]
 
 
 # -- loading ----------------------------------------------------------------------------------
@@ -439,5 +436,4 @@ __all__ = [
     "ledger_rules",
     "load_ledger_rules",
     "status_at",
-    "vague_notes",
 ]

@@ -367,7 +367,7 @@ def find_conversation(session: Session, conversation: str) -> Conversation:
 
 
 def check_conversation(engine: Engine, conversation: str) -> tuple[str, list[LedgerFinding]]:
-    """The ledger's checks (P101, P102) over a stored conversation: its external id and the
+    """The ledger's checks (P001, P101, P102) over a stored conversation: its external id and the
     findings, oldest first. Apologies are read from the stored analyses."""
     ensure_current(engine)
     with session_factory(engine)() as session:
@@ -377,7 +377,7 @@ def check_conversation(engine: Engine, conversation: str) -> tuple[str, list[Led
 
 def check_conversations(session: Session, conversation_ids: Iterable[int]) -> list[LedgerFinding]:
     """The ledger's checks over these conversations, for an import's summary. Only
-    conversations with a dated promise and a later agent message can have findings."""
+    conversations with a promise can have findings."""
     ids = sorted(set(conversation_ids))
     candidates: set[int] = set()
     for chunk in _chunks(ids):
@@ -385,7 +385,7 @@ def check_conversations(session: Session, conversation_ids: Iterable[int]) -> li
             c
             for c in session.scalars(
                 select(PromiseRow.conversation_id)
-                .where(PromiseRow.conversation_id.in_(chunk), PromiseRow.due_at.is_not(None))
+                .where(PromiseRow.conversation_id.in_(chunk))
                 .distinct()
             )
             if c is not None
