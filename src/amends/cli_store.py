@@ -6,6 +6,7 @@ by ``register``; SQLAlchemy and rich are imported when one of them runs.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -140,6 +141,13 @@ def import_command(
     output: Annotated[
         SummaryFormat, typer.Option("--summary", help="text, or json: the summary as JSON.")
     ] = SummaryFormat.text,
+    tz: Annotated[
+        str,
+        typer.Option(
+            "--tz",
+            help="The team's or customer's IANA time zone, in which promises' due times are read.",
+        ),
+    ] = "UTC",
 ) -> None:
     """Import conversations into the store and analyse every new public agent message.
 
@@ -150,8 +158,13 @@ def import_command(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from .promises import as_zone
     from .store import StoreError, UnknownFormat, import_file
 
+    try:
+        as_zone(tz)
+    except ValueError as exc:
+        raise _fail(f"--tz: {exc}") from exc
     engine = _engine(database)
     console = Console(stderr=True, highlight=False)
     bar = Progress(
@@ -173,7 +186,7 @@ def import_command(
 
     try:
         summary = import_file(
-            file, engine, fmt.value if fmt else None, source=source, progress=show
+            file, engine, fmt.value if fmt else None, source=source, progress=show, tz=tz
         )
     except (StoreError, UnknownFormat) as exc:
         raise _fail(str(exc)) from exc
@@ -208,6 +221,14 @@ def summary_lines(summary: ImportSummary, engine: Engine) -> list[str]:
         f"{held['conversations']} conversations, {held['messages']} messages, "
         f"{held['analyses']} analyses",
     ]
+    kinds = ", ".join(f"{summary.promises.get(k, 0)} {k}" for k in ("dated", "triggered", "vague"))
+    by_code = Counter(f"{f.code} {f.name}" for f in summary.ledger_findings)
+    found = ", ".join(f"{n} {code}" for code, n in sorted(by_code.items())) or "none"
+    lines.append(
+        f"promises: added {sum(summary.promises.values())} ({kinds}); {summary.kept} kept by a "
+        f"later message; ledger findings: {found}"
+        + (" (amends conversation check ID)" if summary.ledger_findings else "")
+    )
     return lines
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -24,7 +25,9 @@ from sqlalchemy.orm import Session
 from .. import __version__
 from ..analyzer import Analyzer, get_analyzer
 from ..batch import NotText
+from ..ledger import LedgerFinding
 from ..model import SCHEMA_VERSION, Report
+from ..promises import KINDS, as_zone
 from .db import StoreError, check_reachable, session_factory, transaction
 from .importers import (
     DEFAULT_SOURCES,
@@ -36,6 +39,7 @@ from .importers import (
     guess_format,
     reader,
 )
+from .ledger import check_conversations, record_promises, settle
 from .migrate import ensure_current
 from .models import Analysis, Conversation, Message
 
@@ -57,6 +61,9 @@ class ImportSummary:
     conversations_added: int
     analysed: int
     seconds: float
+    promises: Mapping[str, int] = field(default_factory=dict)  # added, by kind
+    kept: int = 0  # promises a later message in the file delivered
+    ledger_findings: tuple[LedgerFinding, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +77,9 @@ class ImportSummary:
             "rejections": [{"line": r.line, "reason": r.reason} for r in self.rejected],
             "conversations_added": self.conversations_added,
             "analysed": self.analysed,
+            "promises": {kind: self.promises.get(kind, 0) for kind in KINDS},
+            "promises_kept": self.kept,
+            "ledger_findings": [f.to_dict() for f in self.ledger_findings],
             "seconds": round(self.seconds, 3),
         }
 
@@ -80,6 +90,9 @@ class _Tally:
     skipped: int = 0
     conversations: int = 0
     analysed: int = 0
+    promises: Counter[str] = field(default_factory=Counter)
+    kept: int = 0
+    findings: list[LedgerFinding] = field(default_factory=list)
 
 
 @lru_cache(maxsize=1)
@@ -149,12 +162,15 @@ def import_file(
     analyzer: Analyzer | None = None,
     batch_messages: int = BATCH_MESSAGES,
     progress: Callable[[int, int], None] | None = None,
+    tz: str = "UTC",
 ) -> ImportSummary:
     """Import ``path`` (format given, or guessed from its name and first line) into the store
     behind ``engine``, set up first if it is a new SQLite file. ``progress(done, total)`` is
-    called after each batch, counting messages."""
+    called after each batch, counting messages. The promises of new agent messages go into the
+    ledger, their due times read in ``tz`` (the team's or customer's IANA zone)."""
     started = time.perf_counter()
     path = Path(path)
+    zone = as_zone(tz).key
     chosen, parsed = read_file(path, fmt)
     check_reachable(engine)
     ensure_current(engine)
@@ -169,7 +185,7 @@ def import_file(
         for attempt in range(1, _RETRIES + 1):
             try:
                 with transaction(factory) as session:
-                    counted = _write_batch(session, batch, namespace, analyzer)
+                    counted = _write_batch(session, batch, namespace, analyzer, zone)
                 break
             except (IntegrityError, OperationalError):
                 # another importer wrote some of these messages (or held the lock too long)
@@ -180,6 +196,9 @@ def import_file(
         tally.skipped += counted.skipped
         tally.conversations += counted.conversations
         tally.analysed += counted.analysed
+        tally.promises += counted.promises
+        tally.kept += counted.kept
+        tally.findings += counted.findings
         done += sum(len(c.messages) for c in batch)
         if progress:
             progress(done, total)
@@ -195,11 +214,14 @@ def import_file(
         conversations_added=tally.conversations,
         analysed=tally.analysed,
         seconds=time.perf_counter() - started,
+        promises=dict(tally.promises),
+        kept=tally.kept,
+        ledger_findings=tuple(tally.findings),
     )
 
 
 def _write_batch(
-    session: Session, batch: list[Incoming], source: str, analyzer: Analyzer
+    session: Session, batch: list[Incoming], source: str, analyzer: Analyzer, tz: str
 ) -> _Tally:
     tally = _Tally()
     ids = [m.external_id for c in batch for m in c.messages]
@@ -256,6 +278,13 @@ def _write_batch(
     replies = [row for row, _ in new if row.role == "agent" and row.public]
     if replies:
         tally.analysed = _analyse(session, replies, analyzer)
+        session.flush()
+        # the ledger: the new replies' promises, then what the new messages delivered, then the
+        # checks that need history (on the conversations that grew)
+        tally.promises = record_promises(session, replies, tz)
+        grown = {row.conversation_id for row, _ in new}
+        tally.kept = settle(session, grown)
+        tally.findings = check_conversations(session, grown)
     return tally
 
 

@@ -41,6 +41,8 @@ NAMING = {
 ROLES = ("customer", "agent")
 PROMISE_KINDS = ("dated", "triggered", "vague")
 PROMISE_STATUSES = ("open", "kept", "broken", "cancelled")
+# who set a promise's status: the ledger (from the conversation and the clock) or a person
+STATUS_SETTERS = ("ledger", "person")
 CAUSES = ("ours", "outside", "customer", "unknown")
 
 
@@ -164,13 +166,18 @@ class Promise(Base):
     __table_args__ = (
         CheckConstraint(_one_of("kind", PROMISE_KINDS), name="kind"),
         CheckConstraint(_one_of("status", PROMISE_STATUSES), name="status"),
+        CheckConstraint(
+            f"status_by IS NULL OR {_one_of('status_by', STATUS_SETTERS)}", name="status_by"
+        ),
         Index("ix_promises_status_due", "status", "due_at"),
+        # a promise is known by its message and span: a re-import or a refresh adds no duplicate
+        UniqueConstraint("message_id", "start", "end", name="uq_promises_message_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
     conversation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE")
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
     text: Mapped[str] = mapped_column(Text)
     start: Mapped[int | None] = mapped_column(Integer)
@@ -179,8 +186,11 @@ class Promise(Base):
     action: Mapped[str | None] = mapped_column(String(64))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     trigger: Mapped[str | None] = mapped_column(Text)
+    # the IANA zone the due time was read in (the team's or customer's)
+    tz: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="open")
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status_by: Mapped[str | None] = mapped_column(String(16))
     # the later message that delivered it, when one did
     kept_by_message_id: Mapped[int | None] = mapped_column(
         ForeignKey("messages.id", ondelete="SET NULL")
