@@ -27,7 +27,8 @@ def main() -> None:
     answered = [
         c
         for c in parsed.conversations
-        if any(m.role == "customer" for m in c.messages) and any(m.role == "agent" for m in c.messages)
+        if any(m.role == "customer" for m in c.messages)
+        and any(m.role == "agent" for m in c.messages)
     ]
     answered.sort(key=lambda c: c.external_id)
     for conversation in random.Random(args.seed).sample(answered, args.n):

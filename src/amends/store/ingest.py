@@ -25,6 +25,7 @@ from .. import __version__
 from ..analyzer import Analyzer, get_analyzer
 from ..batch import NotText
 from ..model import SCHEMA_VERSION, Report
+from .categorize import categorize_stored
 from .db import StoreError, check_reachable, session_factory, transaction
 from .importers import (
     DEFAULT_SOURCES,
@@ -57,6 +58,7 @@ class ImportSummary:
     conversations_added: int
     analysed: int
     seconds: float
+    categorized: int = 0  # conversations whose failure categories were (re)assigned
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +72,7 @@ class ImportSummary:
             "rejections": [{"line": r.line, "reason": r.reason} for r in self.rejected],
             "conversations_added": self.conversations_added,
             "analysed": self.analysed,
+            "categorized": self.categorized,
             "seconds": round(self.seconds, 3),
         }
 
@@ -80,6 +83,7 @@ class _Tally:
     skipped: int = 0
     conversations: int = 0
     analysed: int = 0
+    categorized: int = 0
 
 
 @lru_cache(maxsize=1)
@@ -180,6 +184,7 @@ def import_file(
         tally.skipped += counted.skipped
         tally.conversations += counted.conversations
         tally.analysed += counted.analysed
+        tally.categorized += counted.categorized
         done += sum(len(c.messages) for c in batch)
         if progress:
             progress(done, total)
@@ -195,6 +200,7 @@ def import_file(
         conversations_added=tally.conversations,
         analysed=tally.analysed,
         seconds=time.perf_counter() - started,
+        categorized=tally.categorized,
     )
 
 
@@ -214,6 +220,7 @@ def _write_batch(
         )
     conversations = _conversations(session, batch, source)
     new: list[tuple[Message, IncomingMessage]] = []
+    touched: list[Conversation] = []
     for incoming in batch:
         conversation = conversations.get(incoming.external_id)
         fresh = [m for m in incoming.messages if m.external_id not in stored]
@@ -233,6 +240,7 @@ def _write_batch(
             session.add(conversation)
             conversations[incoming.external_id] = conversation
             tally.conversations += 1
+        touched.append(conversation)
         for message in fresh:
             row = Message(
                 conversation=conversation,
@@ -256,6 +264,10 @@ def _write_batch(
     replies = [row for row, _ in new if row.role == "agent" and row.public]
     if replies:
         tally.analysed = _analyse(session, replies, analyzer)
+    session.flush()
+    # a conversation's categories read all its messages, earlier imports' included
+    tally.categorized = len({c.id for c in touched})
+    categorize_stored(session, [c.id for c in touched])
     return tally
 
 
