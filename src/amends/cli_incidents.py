@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from .store.incidents import IncidentView
-    from .store.recurrence import Recurrence
+    from .store.recurrence import CaseContext, Recurrence
 
 incident_app = typer.Typer(
     name="incident",
@@ -448,6 +448,31 @@ def recurring_lines(found: Recurrence) -> list[str]:
             f"e.g. {', '.join(a.messages[:3])}"
         )
     return lines
+
+
+def store_context(
+    database: str | None, customer_id: str | None, conversation: str | None
+) -> CaseContext:
+    """What the store knows for ``advise``: exit status 2 for an unknown conversation or a
+    customer the store has never seen."""
+    from sqlalchemy import select
+
+    from .store.incidents import IncidentError, find_conversation
+    from .store.models import Conversation
+    from .store.recurrence import case_context
+
+    with _session(database, write=False) as session:
+        found = find_conversation(session, conversation) if conversation else None
+        if found is None and customer_id is not None:
+            seen = session.scalar(
+                select(Conversation.id).where(Conversation.customer_id == customer_id).limit(1)
+            )
+            if seen is None:
+                raise IncidentError(
+                    f"no conversation of customer {customer_id!r} in the store; check the id "
+                    "or import their conversations first"
+                )
+        return case_context(session, customer_id=customer_id, conversation=found)
 
 
 def register(app: typer.Typer) -> None:

@@ -291,7 +291,7 @@ def find_recurring(
         if len(said) < min_apologies:
             continue
         sentence, repeats = Counter(s[0] for s in said).most_common(1)[0]
-        if repeats / len(said) <= share:
+        if repeats < 2 or repeats / len(said) <= share:
             continue
         agents.append(
             RepetitiveAgent(
@@ -409,3 +409,137 @@ def _recurring_root_causes(
         )
     out.sort(key=lambda f: (-f.total, f.kind, f.name))
     return out
+
+
+# -- what advise needs to know ---------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class PastFailure:
+    """An earlier conversation of the customer in the same failure categories (advise reads
+    it as a ``PastContact``)."""
+
+    failure: str  # its categories, comma-separated
+    cause: str
+    apologised: bool
+    when: str  # source:external id and date
+
+
+@dataclass(frozen=True, slots=True)
+class CaseContext:
+    """What the store knows about a case for ``advise``: the customer's words (when a
+    conversation was named), their earlier contacts for the same failure categories, and
+    incidents in those categories (the failure recurs beyond this customer)."""
+
+    customer_id: str | None
+    customer_text: str
+    categories: tuple[str, ...]
+    history: tuple[PastFailure, ...]
+    recurring: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "customer_id": self.customer_id,
+            "categories": list(self.categories),
+            "history": [
+                {"failure": h.failure, "cause": h.cause, "apologised": h.apologised, "when": h.when}
+                for h in self.history
+            ],
+            "recurring": list(self.recurring),
+        }
+
+
+def case_context(
+    session: Session,
+    *,
+    customer_id: str | None = None,
+    conversation: Conversation | None = None,
+    window: timedelta = timedelta(days=90),
+) -> CaseContext:
+    """The store's context for advising on ``conversation`` (its customer's earlier
+    conversations that share one of its categories) or on ``customer_id`` (their conversations
+    of any specific category), within ``window`` before it."""
+    if conversation is not None:
+        customer_id = customer_id or conversation.customer_id
+    if customer_id is None and conversation is None:
+        raise ValueError("give a customer id or a conversation")
+    end = (conversation.started_at if conversation else None) or _until(session, None)
+    start = end - window
+    wanted = (
+        set(_categories(session, [conversation.id]).get(conversation.id, ()))
+        if conversation
+        else set()
+    )
+    customer_text = ""
+    if conversation is not None:
+        customer_text = "\n".join(
+            session.scalars(
+                select(Message.text)
+                .where(Message.conversation_id == conversation.id, Message.role == "customer")
+                .order_by(Message.sent_at, Message.id)
+            )
+        )
+    earlier = []
+    if customer_id is not None:
+        query = select(Conversation).where(
+            Conversation.customer_id == customer_id,
+            Conversation.started_at >= start,
+            Conversation.started_at <= end,
+        )
+        if conversation is not None:
+            query = query.where(Conversation.id != conversation.id)
+        earlier = list(session.scalars(query.order_by(Conversation.started_at)))
+    categories = _categories(session, [c.id for c in earlier])
+    causes, apologised = _readings(session, [c.id for c in earlier])
+    history = []
+    for past in earlier:
+        shared = [c for c in categories.get(past.id, ()) if not wanted or c in wanted]
+        if not shared:
+            continue
+        history.append(
+            PastFailure(
+                failure=", ".join(shared),
+                cause=causes.get(past.id, "unknown"),
+                apologised=past.id in apologised,
+                when=f"{_ref(past)} {past.started_at:%Y-%m-%d}" if past.started_at else _ref(past),
+            )
+        )
+    names = wanted or {n for h in history for n in h.failure.split(", ")}
+    recurring = []
+    if names:
+        when = type_coerce(func.coalesce(Incident.started_at, Incident.created_at), UTCDateTime())
+        for incident_id, what, name in session.execute(
+            select(Incident.id, Incident.what, FailureCategory.name)
+            .join(FailureCategory, FailureCategory.id == Incident.category_id)
+            .where(FailureCategory.name.in_(sorted(names)))
+            .where((when > start) | Incident.resolved_at.is_(None))
+            .where(when <= end)
+            .order_by(Incident.id)
+        ):
+            recurring.append(f"incident #{incident_id} ({name}): {what}")
+    return CaseContext(
+        customer_id=customer_id,
+        customer_text=customer_text,
+        categories=tuple(sorted(wanted)),
+        history=tuple(history),
+        recurring=tuple(recurring),
+    )
+
+
+def _readings(session: Session, conversation_ids: list[int]) -> tuple[dict[int, str], set[int]]:
+    """Each conversation's cause as the analyzer read it (the first reading that is not
+    unknown), and the conversations whose agents apologised."""
+    causes: dict[int, str] = {}
+    apologised: set[int] = set()
+    if not conversation_ids:
+        return causes, apologised
+    for conversation_id, labels, report in session.execute(
+        select(Message.conversation_id, Analysis.labels, Analysis.report)
+        .join(Analysis, Analysis.message_id == Message.id)
+        .where(Message.conversation_id.in_(conversation_ids))
+        .order_by(Message.sent_at, Message.id)
+    ):
+        cause = (report.get("situation") or {}).get("cause", "unknown")
+        if cause != "unknown":
+            causes.setdefault(conversation_id, cause)
+        if "apology" in labels:
+            apologised.add(conversation_id)
+    return causes, apologised
