@@ -47,7 +47,7 @@ def parse_when(value: str, name: str = "date") -> datetime:
             f"{name} {value!r} is not an ISO 8601 date or time; write it like 2026-12-01 or "
             "2026-12-01T14:00:00+01:00"
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _incident(session: Session, incident_id: int) -> Incident:
