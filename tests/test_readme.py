@@ -110,3 +110,25 @@ def test_the_readme_import_examples_are_the_real_output(tmp_path, monkeypatch):
             + "\n".join(output)
         )
     assert (tmp_path / "amends.db").is_file()
+
+
+def test_the_readme_incident_and_recurrence_examples_are_the_real_output(tmp_path, monkeypatch):
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Incidents, failure categories and recurrence") :]
+    setup = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert setup, "README.md lost the incident commands"
+    shutil.copytree(README.parent / "tests" / "data", tmp_path / "tests" / "data")
+    monkeypatch.chdir(tmp_path)
+    env = {"COLUMNS": "200", "NO_COLOR": "1", "AMENDS_DATABASE_URL": None}
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", "tests/data/recurrence.jsonl"], env=env).exit_code == 0
+    for line in setup.group(1).splitlines():
+        result = runner.invoke(app, shlex.split(line)[1:], env=env)
+        assert result.exit_code == 0, result.output
+    examples = console_examples("incident") + console_examples("recurring")
+    assert len(examples) == 2
+    for args, shown in examples:
+        result = runner.invoke(app, args, env=env)
+        assert result.exit_code == 0, result.output
+        output = [line.rstrip() for line in result.stdout.splitlines()]
+        assert shows(output, shown), "\n".join(output)

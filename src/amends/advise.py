@@ -43,6 +43,7 @@ FACTS: Mapping[str, tuple[Any, ...] | None] = {
     "affected": (True, False),
     "failure": (True, False),
     "first_contact": (True, False),
+    "recurring": (True, False),
     "posture": POSTURES,
 }
 _REASON_FIELDS = (
@@ -92,6 +93,9 @@ class Case:
     # makes the case a first contact (``first_contact``, when given, decides instead).
     reply: str = ""
     first_contact: bool | None = None
+    # What the store knows of this failure recurring beyond this customer (an incident in the
+    # same category, a root cause seen before), each a line of evidence: "incident #3: ..."
+    recurring: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("customer", "reply"):
@@ -122,6 +126,11 @@ class Case:
             or self.wait_minutes < 0
         ):
             raise CaseError(f"wait_minutes must be 0 or more, got {self.wait_minutes!r}")
+        if isinstance(self.recurring, str) or not all(
+            isinstance(line, str) for line in self.recurring
+        ):
+            raise CaseError("recurring must be a sequence of strings (lines of evidence)")
+        object.__setattr__(self, "recurring", tuple(self.recurring))
         for item in self.history:
             if not isinstance(item, PastContact):
                 raise CaseError("history must be a sequence of PastContact")
@@ -145,6 +154,7 @@ class Facts:
     inferred: tuple[str, ...] = ()
     evidence: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     first_contact: bool = False
+    recurring: bool = False
 
     def value(self, name: str) -> Any:
         return getattr(self, name)
@@ -159,6 +169,7 @@ class Facts:
             "wait_minutes": self.wait_minutes,
             "affected": self.affected,
             "first_contact": self.first_contact,
+            "recurring": self.recurring,
             "inferred": list(self.inferred),
             "evidence": {k: list(v) for k, v in self.evidence.items()},
         }
@@ -555,6 +566,11 @@ def infer_facts(case: Case, analyzer: Analyzer | None = None) -> Facts:
         prior_failures = max(case.prior_failures, earlier)
     if earlier:
         note("prior_failures", f"{earlier} in this customer's history")
+        for h in case.history:
+            if h.failure and h.cause in ("ours", "unknown"):
+                note("prior_failures", h.failure + (f" {h.when}" if h.when else ""))
+    for line in case.recurring:
+        note("recurring", line)
 
     if case.wait_minutes is None:
         wait_minutes = _longest_wait(text, data) if situation.wait else None
@@ -636,6 +652,7 @@ def infer_facts(case: Case, analyzer: Analyzer | None = None) -> Facts:
         inferred=tuple(inferred),
         evidence={k: tuple(v) for k, v in evidence.items()},
         first_contact=first_contact,
+        recurring=bool(case.recurring),
     )
 
 

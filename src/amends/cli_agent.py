@@ -132,13 +132,47 @@ def advise_command(
             "fault or fix makes the case a first contact.",
         ),
     ] = "",
+    customer_id: Annotated[
+        str | None,
+        typer.Option(
+            "--customer-id", help="Read this customer's earlier failures from the store (--db)."
+        ),
+    ] = None,
+    conversation: Annotated[
+        str | None,
+        typer.Option(
+            "--conversation",
+            help="A stored conversation (id or external id): its customer's words, categories "
+            "and history, and incidents in its categories (--db).",
+        ),
+    ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            "--db",
+            help="The store for --customer-id/--conversation (default: $AMENDS_DATABASE_URL, "
+            "else sqlite:///amends.db).",
+            show_default=False,
+        ),
+    ] = None,
     fmt: FormatOpt = Format.text,
 ) -> None:
-    """Advise on a case: the posture, why, what the reply must contain and avoid, compensation."""
-    from .advise import Case, CaseError, advise
+    """Advise on a case: the posture, why, what the reply must contain and avoid, compensation.
+
+    With --customer-id or --conversation, the store says whether this failure happened to the
+    customer before and whether an incident in the same category makes it a recurring one.
+    """
+    from .advise import Case, CaseError, PastContact, advise
 
     if customer == "-":
         customer = sys.stdin.read()
+    known = None
+    if customer_id is not None or conversation is not None:
+        from .cli_incidents import store_context
+
+        known = store_context(database, customer_id, conversation)
+        customer = customer or known.customer_text
     try:
         case = Case(
             customer=customer,
@@ -150,13 +184,30 @@ def advise_command(
             wait_minutes=wait_minutes,
             affected=affected,
             reply=reply,
+            history=tuple(
+                PastContact(h.failure, h.cause, h.apologised, when=h.when) for h in known.history
+            )
+            if known
+            else (),
+            recurring=known.recurring if known else (),
+            # a conversation the store put in a failure category is one where something failed
+            failure=True if known and known.categories else None,
         )
     except CaseError as exc:
         raise _fail(str(exc)) from exc
     advice = advise(case)
     if fmt is Format.json:
-        typer.echo(json.dumps(advice.to_dict(), ensure_ascii=False, indent=2))
+        data = advice.to_dict()
+        if known is not None:
+            data["store"] = known.to_dict()
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
+    if known is not None:
+        typer.echo(
+            f"store: customer {known.customer_id or '-'}, categories "
+            f"{', '.join(known.categories) or '-'}, {len(known.history)} earlier failure(s) "
+            f"in the same categories, {len(known.recurring)} incident(s)"
+        )
     _print_advice(advice)
 
 

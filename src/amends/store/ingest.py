@@ -28,6 +28,7 @@ from ..batch import NotText
 from ..ledger import LedgerFinding
 from ..model import SCHEMA_VERSION, Report
 from ..promises import KINDS, as_zone
+from .categorize import categorize_stored
 from .db import StoreError, check_reachable, session_factory, transaction
 from .importers import (
     DEFAULT_SOURCES,
@@ -64,6 +65,7 @@ class ImportSummary:
     promises: Mapping[str, int] = field(default_factory=dict)  # added, by kind
     kept: int = 0  # promises a later message in the file delivered
     ledger_findings: tuple[LedgerFinding, ...] = ()
+    categorized: int = 0  # conversations whose failure categories were (re)assigned
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +82,7 @@ class ImportSummary:
             "promises": {kind: self.promises.get(kind, 0) for kind in KINDS},
             "promises_kept": self.kept,
             "ledger_findings": [f.to_dict() for f in self.ledger_findings],
+            "categorized": self.categorized,
             "seconds": round(self.seconds, 3),
         }
 
@@ -93,6 +96,7 @@ class _Tally:
     promises: Counter[str] = field(default_factory=Counter)
     kept: int = 0
     findings: list[LedgerFinding] = field(default_factory=list)
+    categorized: int = 0
 
 
 @lru_cache(maxsize=1)
@@ -199,6 +203,7 @@ def import_file(
         tally.promises += counted.promises
         tally.kept += counted.kept
         tally.findings += counted.findings
+        tally.categorized += counted.categorized
         done += sum(len(c.messages) for c in batch)
         if progress:
             progress(done, total)
@@ -217,6 +222,7 @@ def import_file(
         promises=dict(tally.promises),
         kept=tally.kept,
         ledger_findings=tuple(tally.findings),
+        categorized=tally.categorized,
     )
 
 
@@ -236,6 +242,7 @@ def _write_batch(
         )
     conversations = _conversations(session, batch, source)
     new: list[tuple[Message, IncomingMessage]] = []
+    touched: list[Conversation] = []
     for incoming in batch:
         conversation = conversations.get(incoming.external_id)
         fresh = [m for m in incoming.messages if m.external_id not in stored]
@@ -255,6 +262,7 @@ def _write_batch(
             session.add(conversation)
             conversations[incoming.external_id] = conversation
             tally.conversations += 1
+        touched.append(conversation)
         for message in fresh:
             row = Message(
                 conversation=conversation,
@@ -285,6 +293,10 @@ def _write_batch(
         grown = {row.conversation_id for row, _ in new}
         tally.kept = settle(session, grown)
         tally.findings = check_conversations(session, grown)
+    session.flush()
+    # a conversation's categories read all its messages, earlier imports' included
+    tally.categorized = len({c.id for c in touched})
+    categorize_stored(session, [c.id for c in touched])
     return tally
 
 
