@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from .analyzer import MAX_CHARS, Analyzer
-from .model import Report
+from ..analyzer import MAX_CHARS, Analyzer
+from ..model import Report
 
 FORMATS = ("jsonl", "csv")
 
