@@ -241,7 +241,7 @@ def _source(path: Path) -> str:
     if head == _PARQUET_MAGIC:
         return f"read_parquet('{quoted}')"
     if head.lstrip()[:1] in (b"{", b""):
-        return f"read_json('{quoted}', format = 'newline_delimited', maximum_depth = 3)"
+        return f"read_json('{quoted}', format = 'newline_delimited')"
     raise ReportError(f"{path}: neither Parquet nor JSONL; give the output of amends score")
 
 
