@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,7 +35,7 @@ class Fields:
     """The input's columns (JSONL keys, CSV header names, Parquet columns)."""
 
     text: str = "text"
-    customer: str = "customer"
+    customer: str | None = "customer"  # None: the input has no customer messages
     id: str = "id"
     timestamp: str = "timestamp"
 
@@ -108,7 +109,7 @@ def item_from(row: int, data: dict[str, Any], fields: Fields, where: str) -> Ite
     if problem:
         return rejected(problem)
     try:
-        customer = _customer(data.get(fields.customer))
+        customer = _customer(data.get(fields.customer) if fields.customer else None)
     except TypeError as exc:
         return rejected(f"{fields.customer!r} must be a string or a dialog, got {exc}")
     if customer is not None and len(customer) > MAX_CHARS:
@@ -151,21 +152,59 @@ def read_rows(
             stream,
             fmt,
             encoding=encoding,
-            columns=Columns(text=fields.text, customer=fields.customer, id=fields.id),
+            columns=Columns(text=fields.text, customer=fields.customer or "customer", id=fields.id),
             delimiter=delimiter,
         )
     except NotText as exc:
         raise InputError(f"{path}: {exc}") from exc
 
+    reading = Reading(iter(()), _size(path), _position(stream))
+    # amends' conversation format (docs/conversation-format.md) gives every message a role:
+    # agent messages are the replies, customer messages and internal notes are context, and
+    # an agent message is scored against the last customer message of its conversation.
+    last_said: OrderedDict[Any, str] = OrderedDict()
+
     def items() -> Iterator[Item]:
         with stream:
             for row in rows:
-                if row.data is None:
+                data = row.data
+                if data is None:
                     yield Item(row.line, error=row.error or f"line {row.line}: unreadable")
-                else:
-                    yield item_from(row.line, row.data, fields, f"line {row.line}")
+                    continue
+                role = data.get("role")
+                if role is None:
+                    yield item_from(row.line, data, fields, f"line {row.line}")
+                    continue
+                conversation = data.get("conversation_id")
+                if role == "customer" or str(data.get("public", "")).lower() in _PRIVATE:
+                    reading.context += 1
+                    if role == "customer" and isinstance(data.get(fields.text), str):
+                        last_said[conversation] = data[fields.text]
+                        last_said.move_to_end(conversation)
+                        if len(last_said) > _CONVERSATIONS_KEPT:
+                            last_said.popitem(last=False)
+                    continue
+                said = {}
+                if (
+                    fields.customer
+                    and data.get(fields.customer) is None
+                    and conversation in last_said
+                ):
+                    said[fields.customer] = last_said[conversation]
+                if data.get(fields.id) is None and data.get("message_id") is not None:
+                    said[fields.id] = data["message_id"]
+                if data.get("agent") is None and data.get("agent_id"):
+                    said["agent"] = data["agent_id"]
+                yield item_from(row.line, {**data, **said}, fields, f"line {row.line}")
 
-    return Reading(items(), _size(path), _position(stream))
+    reading.items = items()
+    return reading
+
+
+_PRIVATE = {"false", "0", "no", "private", "internal"}
+# Conversations whose last customer message is remembered: enough for interleaved exports,
+# and a bound, so memory stays flat on any file.
+_CONVERSATIONS_KEPT = 100_000
 
 
 def read_parquet(path: Path, fields: Fields = Fields(), batch_rows: int = 4096) -> Reading:
@@ -180,7 +219,7 @@ def read_parquet(path: Path, fields: Fields = Fields(), batch_rows: int = 4096) 
     wanted = [
         name
         for name in (fields.text, fields.customer, fields.id, fields.timestamp, *META_FIELDS)
-        if name in names
+        if name and name in names
     ]
     if fields.text not in names:
         raise InputError(

@@ -19,7 +19,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -143,13 +143,14 @@ def rejects_name(index: int) -> str:
     return f"rejects-{index:07d}.jsonl"
 
 
-def score_chunk(task: Task) -> ChunkDone:
-    """Score one chunk and write its part and rejects (each renamed into place when whole)."""
-    analyzer: Analyzer = _worker["analyzer"]
-    rules_version: str = _worker["rules_version"]
+def score_items(
+    items: Iterable[Item], analyzer: Analyzer, rules_version: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The output records of the items scored and the rejects (``line``, ``id``, ``reason``)
+    of the others: the one scoring step of the local run and of Spark."""
     records: list[dict[str, Any]] = []
     rejects: list[dict[str, Any]] = []
-    for item in task.items:
+    for item in items:
         if item.error is None:
             assert item.text is not None
             try:
@@ -162,6 +163,12 @@ def score_chunk(task: Task) -> ChunkDone:
             records.append(record(report, meta, rules_version, model))
         else:
             rejects.append({"line": item.row, "id": _id(item), "reason": _reason(item)})
+    return records, rejects
+
+
+def score_chunk(task: Task) -> ChunkDone:
+    """Score one chunk and write its part and rejects (each renamed into place when whole)."""
+    records, rejects = score_items(task.items, _worker["analyzer"], _worker["rules_version"])
     parts = Path(task.parts)
 
     def write_rejects(path: Path) -> None:
@@ -475,4 +482,5 @@ __all__ = [
     "default_rejects",
     "default_workers",
     "score_file",
+    "score_items",
 ]
