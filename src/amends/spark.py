@@ -36,9 +36,7 @@ if TYPE_CHECKING:
 # The rows a rejected input row becomes in the combined output of ``_scored``: the output
 # columns null, and the reason here.
 _REJECT = "_rejected"
-_COMBINED = pa.schema(
-    [f.with_nullable(True) for f in SCHEMA] + [pa.field(_REJECT, pa.string())]
-)
+_COMBINED = pa.schema([f.with_nullable(True) for f in SCHEMA] + [pa.field(_REJECT, pa.string())])
 
 
 class SparkUnavailable(RuntimeError):

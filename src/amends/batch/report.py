@@ -27,7 +27,7 @@ DIMENSIONS: tuple[str, ...] = ("company", "agent", "team", "channel")
 # The dimensions a recurring mistake is pinned on, finest first: coaching goes to a person.
 _OWNERS: tuple[str, ...] = ("agent", "team", "company")
 NOT_SET = "(not set)"
-MAX_GROUPS = 15  # the largest groups of a dimension shown; the rest are counted
+MAX_GROUPS = 15  # the groups of a dimension shown (most scored first); the rest are counted
 FEW = 20  # fewer scored replies than this: a rate that moves a lot with one reply
 EXAMPLES = 5  # worst and best replies shown
 RECURRING_MIN = 3  # occurrences of the same mistake by the same owner to call it recurring
@@ -125,6 +125,7 @@ class Span:
 class Example:
     row: int
     id: str | None
+    file: str | None  # the output file it is in, when the input is a folder of them
     company: str | None
     agent: str | None
     score: float | None
@@ -235,7 +236,8 @@ def _source(path: Path) -> str:
     if path.is_dir():
         if not any(path.rglob("*.parquet")):
             raise ReportError(f"{path}: a folder with no .parquet file in it")
-        return f"read_parquet('{quoted}/**/*.parquet', union_by_name = true)"
+        # several outputs in one folder repeat row numbers: the file tells their rows apart
+        return f"read_parquet('{quoted}/**/*.parquet', union_by_name = true, filename = true)"
     with path.open("rb") as stream:
         head = stream.read(4)
     if head == _PARQUET_MAGIC:
@@ -263,6 +265,7 @@ def _projection(columns: dict[str, str]) -> list[str]:
         # the row number of the input, or the position in the output when there is none
         "row" if "row" in columns else "CAST(row_number() OVER () AS BIGINT) AS row",
         column("id", "VARCHAR"),
+        column("filename", "VARCHAR"),
         *(column(d, "VARCHAR") for d in DIMENSIONS),
         column("timestamp", "TIMESTAMPTZ"),
         "CAST(text AS VARCHAR) AS text",
@@ -361,19 +364,22 @@ def _present(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
 
 
 def _breakdown(con: duckdb.DuckDBPyConnection, dimension: str) -> Breakdown:
+    # Rates are over scored replies, so the groups with most scored replies come first; the
+    # replies without a value are always shown, last, so the reader sees how many there are.
     rows = con.execute(
-        f"SELECT coalesce({dimension}, ?) AS value, count(*) AS replies, count(score),"
-        " avg(score), count(*) FILTER (WHERE score IS NOT NULL AND len(mistakes) > 0),"
+        f"SELECT {dimension} AS value, count(*) AS replies, count(score) AS scored, avg(score),"
+        " count(*) FILTER (WHERE score IS NOT NULL AND len(mistakes) > 0),"
         f" {_label_counts(COMPONENTS, 'components', True)},"
         f" {_label_counts(MISTAKES, 'mistakes', True)}"
-        " FROM replies GROUP BY value ORDER BY replies DESC, value",
-        [NOT_SET],
+        " FROM replies GROUP BY value ORDER BY scored DESC, replies DESC, value"
     ).fetchall()
+    named = [r for r in rows if r[0] is not None]
+    unset = [r for r in rows if r[0] is None]
     groups = []
-    for value, replies, scored, mean, with_mistake, *labels in rows[:MAX_GROUPS]:
+    for value, replies, scored, mean, with_mistake, *labels in named[:MAX_GROUPS] + unset:
         groups.append(
             Group(
-                value=value,
+                value=NOT_SET if value is None else value,
                 replies=replies,
                 scored=scored,
                 mean_score=mean,
@@ -389,8 +395,8 @@ def _breakdown(con: duckdb.DuckDBPyConnection, dimension: str) -> Breakdown:
     return Breakdown(
         dimension=dimension,
         groups=tuple(groups),
-        hidden=max(len(rows) - MAX_GROUPS, 0),
-        hidden_replies=sum(r[1] for r in rows[MAX_GROUPS:]),
+        hidden=len(named[MAX_GROUPS:]),
+        hidden_replies=sum(r[1] for r in named[MAX_GROUPS:]),
         left_out=left_out,
     )
 
@@ -426,13 +432,14 @@ def _trend(con: duckdb.DuckDBPyConnection, grain: str) -> Trend:
 
 
 _EXAMPLE_COLUMNS = (
-    "row, id, company, agent, score, quality, text, customer, findings, components, mistakes,"
-    " missing"
+    "row, id, filename, company, agent, score, quality, text, customer, findings, components,"
+    " mistakes, missing"
 )
 
 
 def _example(row: tuple[Any, ...]) -> Example:
-    rid, ident, company, agent, score, quality, text, customer, findings, comps, mists, miss = row
+    rid, ident, file, company, agent, score, quality, text, customer, findings, *labels = row
+    comps, mists, miss = labels
     spans = []
     for f in findings or ():
         start, end = f.get("start"), f.get("end")
@@ -451,6 +458,7 @@ def _example(row: tuple[Any, ...]) -> Example:
     return Example(
         row=rid,
         id=ident,
+        file=Path(file).name if file else None,
         company=company,
         agent=agent,
         score=score,
@@ -469,12 +477,12 @@ def _extremes(con: duckdb.DuckDBPyConnection, count: int) -> tuple[tuple[Example
     # components and no mistake; then input order, so the report is the same run after run.
     worst = con.execute(
         f"SELECT {_EXAMPLE_COLUMNS} FROM replies WHERE score IS NOT NULL"
-        " ORDER BY score, len(mistakes) DESC, row LIMIT ?",
+        " ORDER BY score, len(mistakes) DESC, filename, row LIMIT ?",
         [count],
     ).fetchall()
     best = con.execute(
         f"SELECT {_EXAMPLE_COLUMNS} FROM replies WHERE score IS NOT NULL"
-        " ORDER BY score DESC, len(mistakes), len(components) DESC, row LIMIT ?",
+        " ORDER BY score DESC, len(mistakes), len(components) DESC, filename, row LIMIT ?",
         [count],
     ).fetchall()
     return tuple(map(_example, worst)), tuple(map(_example, best))
@@ -486,8 +494,8 @@ def _frequent(
     out = []
     for rate in [r for r in coverage.mistakes if r.count][:top]:
         rules = con.execute(
-            "SELECT f.code, f.name, count(DISTINCT row) AS n FROM"
-            " (SELECT row, unnest(findings) AS f FROM replies WHERE score IS NOT NULL)"
+            "SELECT f.code, f.name, count(DISTINCT (filename, row)) AS n FROM (SELECT filename,"
+            " row, unnest(findings) AS f FROM replies WHERE score IS NOT NULL)"
             " WHERE f.label = ? AND f.kind = 'mistake' GROUP BY f.code, f.name"
             " ORDER BY n DESC, f.code",
             [rate.label],
@@ -497,17 +505,17 @@ def _frequent(
         code = rules[0][0]
         # A reply of typical length (a tweet's) shows the mistake in context and stays readable.
         found = con.execute(
-            f"SELECT {_EXAMPLE_COLUMNS} FROM replies WHERE score IS NOT NULL"
-            " AND list_contains(mistakes, ?)"
-            " AND row IN (SELECT row FROM (SELECT row, unnest(findings) AS f FROM replies)"
-            " WHERE f.code = ? AND f.start IS NOT NULL)"
-            " ORDER BY abs(length(text) - 160), row LIMIT 1",
-            [rate.label, code],
+            f"SELECT {_EXAMPLE_COLUMNS} FROM replies r SEMI JOIN (SELECT filename, row FROM"
+            " (SELECT filename, row, unnest(findings) AS f FROM replies) WHERE f.code = ? AND"
+            " f.start IS NOT NULL) k ON r.row = k.row AND r.filename IS NOT DISTINCT FROM"
+            " k.filename WHERE score IS NOT NULL AND list_contains(mistakes, ?)"
+            " ORDER BY abs(length(text) - 160), filename, row LIMIT 1",
+            [code, rate.label],
         ).fetchone()
         if found is None:
             continue
         example = _example(found)
-        finding = next(f for f in found[8] if f["code"] == code and f.get("start") is not None)
+        finding = next(f for f in found[9] if f["code"] == code and f.get("start") is not None)
         out.append(
             FrequentMistake(
                 label=rate.label,

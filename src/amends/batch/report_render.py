@@ -14,6 +14,7 @@ from typing import Any
 
 from .report import (
     FEW,
+    NOT_SET,
     RECURRING_MIN,
     Breakdown,
     Example,
@@ -25,7 +26,10 @@ REPORT_VERSION = 1  # of the JSON below: it only grows
 
 
 def _pct(rate: float | None) -> str:
-    return "–" if rate is None else f"{100 * rate:.1f}%"
+    if rate is None:
+        return "–"
+    # one reply in thousands is not none: "0.0%" would say it never happens
+    return "<0.1%" if 0 < rate < 0.0005 else f"{100 * rate:.1f}%"
 
 
 def _num(value: float | None, digits: int = 1) -> str:
@@ -89,6 +93,9 @@ def _dimensions(summary: Summary) -> str:
 
 def _breakdown_note(b: Breakdown) -> str:
     notes = [_left_out(b.left_out) + " Their rows still count in the replies column."]
+    unset = next((g for g in b.groups if g.value == NOT_SET), None)
+    if unset:
+        notes.append(f"{unset.replies:,} replies have no {b.dimension} ({NOT_SET}, last).")
     if b.hidden:
         notes.append(
             f"{b.hidden:,} smaller groups ({b.hidden_replies:,} replies) are not shown;"
@@ -108,7 +115,7 @@ def _top_mistake(mistakes: dict[str, float]) -> str:
 
 
 def _meta(example: Example) -> str:
-    parts = [f"row {example.row}"]
+    parts = [f"{example.file} row {example.row}" if example.file else f"row {example.row}"]
     if example.id:
         parts.append(f"id {example.id}")
     if example.company:
