@@ -308,8 +308,8 @@ def test_the_cli_writes_one_page_with_every_section(scored, tmp_path):
     ana = re.search(r"<tr><td>ana ‡</td>(.*?)</tr>", page).group(1)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", ana)
     assert cells[:4] == ["3", "3", "36.7", "66.7%"]
-    assert "Left out: 1 reply that needed no apology, so have no score." in page
-    assert "Left out: 1 reply that have no timestamp." in page
+    assert "Left out: 1 reply that needed no apology (no score)." in page
+    assert "Left out: 1 reply with no timestamp." in page
     assert '<mark class="mistake" title="M100 vague apology: vague_apology here">' in page
 
 
@@ -372,6 +372,7 @@ def test_jsonl_and_a_folder_of_parquet_give_the_same_figures(scored, tmp_path):
     (folder / "company=x").mkdir(parents=True)
     pq.write_table(table(data[:4]), folder / "part-0.parquet")
     pq.write_table(table(data[4:]), folder / "company=x" / "part-1.parquet")
+
     def figures(path):
         # the examples of a folder name their file; the rest must be the same
         text = json.dumps({**to_json(summarize(path)), "source": ""})
@@ -478,6 +479,7 @@ def test_highlighting_keeps_the_text_and_marks_every_span(case):
     out = highlight(text, spans)
     assert htmllib.unescape(re.sub(r"</?mark[^>]*>", "", out)) == text
     assert "<" not in re.sub(r"</?mark[^>]*>", "", out)
-    marked = sum(len(htmllib.unescape(m)) for m in re.findall(r"<mark[^>]*>(.*?)</mark>", out))
+    marks = re.findall(r"<mark[^>]*>(.*?)</mark>", out, re.S)
+    marked = sum(len(htmllib.unescape(m)) for m in marks)
     covered = len({i for s in spans for i in range(s.start, s.end)})
     assert marked == covered

@@ -40,10 +40,12 @@ def _label(label: str) -> str:
     return label.replace("_", " ")
 
 
-def _left_out(count: int, why: str = "needed no apology, so have no score") -> str:
-    if not count:
-        return "No reply left out."
-    return f"Left out: {count:,} {'reply' if count == 1 else 'replies'} that {why}."
+def _replies(count: int) -> str:
+    return f"{count:,} {'reply' if count == 1 else 'replies'}"
+
+
+def _left_out(count: int, why: str = "that needed no apology (no score)") -> str:
+    return f"Left out: {_replies(count)} {why}." if count else "No reply left out."
 
 
 def to_json(summary: Summary) -> dict[str, Any]:
@@ -95,7 +97,10 @@ def _breakdown_note(b: Breakdown) -> str:
     notes = [_left_out(b.left_out) + " Their rows still count in the replies column."]
     unset = next((g for g in b.groups if g.value == NOT_SET), None)
     if unset:
-        notes.append(f"{unset.replies:,} replies have no {b.dimension} ({NOT_SET}, last).")
+        notes.append(
+            f"{unset.replies:,} {'reply has' if unset.replies == 1 else 'replies have'} no"
+            f" {b.dimension}: the last row, {NOT_SET}."
+        )
     if b.hidden:
         notes.append(
             f"{b.hidden:,} smaller groups ({b.hidden_replies:,} replies) are not shown;"
@@ -134,7 +139,7 @@ body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#
 h1{font-size:1.6em;margin:0 0 .2em}h2{border-bottom:2px solid #e3e3e3;padding-bottom:.2em;
   margin-top:2em}h3{margin:1.4em 0 .3em}
 .lede{color:#444}.note{color:#555;font-size:.9em}
-nav a{margin-right:1em;white-space:nowrap}
+nav{display:flex;flex-wrap:wrap;gap:.2em 1em}nav a{white-space:nowrap}
 table{border-collapse:collapse;margin:.6em 0;font-size:.92em}
 th,td{padding:.25em .7em;border-bottom:1px solid #e6e6e6;text-align:left;vertical-align:top}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
@@ -318,7 +323,7 @@ def html(summary: Summary, plot: Callable[[str, Any], str] | None = None) -> str
         trend = (
             _p(
                 f"Per {t.grain} (UTC), only the {t.grain}s with replies."
-                f" {_left_out(t.without_time, 'have no timestamp')}"
+                f" {_left_out(t.without_time, 'with no timestamp')}"
                 f" {_left_out(t.left_out)} Hollow points: fewer than {FEW} scored replies."
             )
             + figure("trend", t)
@@ -373,7 +378,7 @@ def html(summary: Summary, plot: Callable[[str, Any], str] | None = None) -> str
             else _p("amends coach leaves this reply as it is: rewrite it by hand.")
         )
         frequent.append(
-            f"<h3>{escape(_label(f.label))}: {f.count:,} replies ({_pct(f.rate)})</h3>"
+            f"<h3>{escape(_label(f.label))}: {_replies(f.count)} ({_pct(f.rate)})</h3>"
             + _p(f"Rules: {rules}.")
             + _example_html(f.example)
             + f"<p>{escape(f.message)}</p>"
@@ -544,7 +549,7 @@ def markdown(summary: Summary) -> str:
         out += ["No reply has a timestamp, so there is no trend over time.", ""]
     else:
         out += [
-            f"Per {t.grain} (UTC). {_left_out(t.without_time, 'have no timestamp')}"
+            f"Per {t.grain} (UTC). {_left_out(t.without_time, 'with no timestamp')}"
             f" {_left_out(t.left_out)}",
             "",
             *_md_table(
@@ -568,7 +573,7 @@ def markdown(summary: Summary) -> str:
     out += ["## Most frequent mistakes", ""]
     for f in summary.frequent:
         out += [
-            f"### {_label(f.label)}: {f.count:,} replies ({_pct(f.rate)})",
+            f"### {_label(f.label)}: {_replies(f.count)} ({_pct(f.rate)})",
             "",
             "Rules: " + ", ".join(f"{code} {name} ({n:,})" for code, name, n in f.rules[:4]),
             "",
