@@ -38,7 +38,7 @@ def scan(path: Path) -> None:
     reader = con.sql(
         "SELECT score, components, mistakes, missing, company, agent, team, channel,"
         " timestamp, cause, findings FROM replies"
-    ).fetch_arrow_reader(100_000)
+    ).to_arrow_reader(100_000)
     for _ in reader:
         pass
 

@@ -488,40 +488,55 @@ def _extremes(con: duckdb.DuckDBPyConnection, count: int) -> tuple[tuple[Example
     return tuple(map(_example, worst)), tuple(map(_example, best))
 
 
+# The mistake findings of the scored replies that made a mistake, one row per finding: the
+# frequent-mistake queries read findings only where they can matter.
+_MISTAKE_FINDINGS = (
+    "SELECT filename, row, length(text) AS size, mistakes, unnest(findings) AS f FROM replies"
+    " WHERE score IS NOT NULL AND len(mistakes) > 0"
+)
+
+
 def _frequent(
     con: duckdb.DuckDBPyConnection, coverage: Coverage, rewrite: Rewriter | None, top: int
 ) -> tuple[FrequentMistake, ...]:
+    labels = [r for r in coverage.mistakes if r.count][:top]
+    if not labels:
+        return ()
+    rules: dict[str, list[tuple[str, str, int]]] = {}
+    for label, code, name, n in con.execute(
+        f"SELECT f.label, f.code, f.name, count(DISTINCT (filename, row)) AS n"
+        f" FROM ({_MISTAKE_FINDINGS}) WHERE f.kind = 'mistake' GROUP BY ALL"
+        " ORDER BY f.label, n DESC, f.code"
+    ).fetchall():
+        rules.setdefault(label, []).append((code, name, n))
+    # Each label's example shows its most frequent rule, in a reply of typical length (a
+    # tweet's): the mistake in context, still readable. One pass for every label.
+    wanted = [f"{r.label} {rules[r.label][0][0]}" for r in labels if r.label in rules]
+    found = con.execute(
+        "WITH pick AS (SELECT f.label AS label, filename AS pick_file, row AS pick_row"
+        f" FROM ({_MISTAKE_FINDINGS})"
+        " WHERE f.kind = 'mistake' AND f.start IS NOT NULL AND list_contains(mistakes, f.label)"
+        " AND list_contains(?, f.label || ' ' || f.code) QUALIFY row_number() OVER"
+        " (PARTITION BY f.label ORDER BY abs(size - 160), filename, row) = 1)"
+        f" SELECT pick.label, {_EXAMPLE_COLUMNS} FROM replies JOIN pick ON row = pick_row"
+        " AND filename IS NOT DISTINCT FROM pick_file",
+        [wanted],
+    ).fetchall()
+    examples = {row[0]: row[1:] for row in found}
     out = []
-    for rate in [r for r in coverage.mistakes if r.count][:top]:
-        rules = con.execute(
-            "SELECT f.code, f.name, count(DISTINCT (filename, row)) AS n FROM (SELECT filename,"
-            " row, unnest(findings) AS f FROM replies WHERE score IS NOT NULL)"
-            " WHERE f.label = ? AND f.kind = 'mistake' GROUP BY f.code, f.name"
-            " ORDER BY n DESC, f.code",
-            [rate.label],
-        ).fetchall()
-        if not rules:
+    for rate in labels:
+        if rate.label not in examples:
             continue  # the label came from the learned model without a rule finding
-        code = rules[0][0]
-        # A reply of typical length (a tweet's) shows the mistake in context and stays readable.
-        found = con.execute(
-            f"SELECT {_EXAMPLE_COLUMNS} FROM replies r SEMI JOIN (SELECT filename, row FROM"
-            " (SELECT filename, row, unnest(findings) AS f FROM replies) WHERE f.code = ? AND"
-            " f.start IS NOT NULL) k ON r.row = k.row AND r.filename IS NOT DISTINCT FROM"
-            " k.filename WHERE score IS NOT NULL AND list_contains(mistakes, ?)"
-            " ORDER BY abs(length(text) - 160), filename, row LIMIT 1",
-            [code, rate.label],
-        ).fetchone()
-        if found is None:
-            continue
-        example = _example(found)
-        finding = next(f for f in found[9] if f["code"] == code and f.get("start") is not None)
+        row = examples[rate.label]
+        code = rules[rate.label][0][0]
+        example = _example(row)
+        finding = next(f for f in row[9] if f["code"] == code and f.get("start") is not None)
         out.append(
             FrequentMistake(
                 label=rate.label,
                 count=rate.count,
                 rate=rate.rate,
-                rules=tuple((c, n, k) for c, n, k in rules),
+                rules=tuple(rules[rate.label]),
                 example=example,
                 match=finding.get("match"),
                 message=finding.get("message") or "",
