@@ -110,3 +110,19 @@ def test_the_readme_import_examples_are_the_real_output(tmp_path, monkeypatch):
             + "\n".join(output)
         )
     assert (tmp_path / "amends.db").is_file()
+
+
+def test_the_readme_report_example_is_the_real_output(monkeypatch):
+    examples = [(args, shown) for args, shown in console_examples("report") if shown]
+    assert examples, "README.md lost its `amends report` example"
+    monkeypatch.chdir(README.parent)
+    for args, shown in examples:
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        output = [line.rstrip() for line in result.stdout.splitlines()]
+        assert shows(output, shown), (
+            f"README.md shows lines `amends {' '.join(args)}` no longer prints:\n"
+            + "\n".join(shown)
+            + "\n\nThe output is:\n"
+            + "\n".join(output)
+        )
