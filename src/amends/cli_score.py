@@ -171,6 +171,13 @@ def score(
                 )
         except ScoreError as exc:
             raise _fail(str(exc)) from exc
+        except KeyboardInterrupt:
+            typer.echo(
+                f"amends: interrupted; the chunks done are kept in {out}.parts/: run the same "
+                "command again to resume",
+                err=True,
+            )
+            raise typer.Exit(130) from None
     if summary_format == "json":
         typer.echo(json.dumps(summary.to_dict(), indent=2))
     else:
