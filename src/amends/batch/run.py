@@ -21,6 +21,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from itertools import islice
@@ -436,6 +437,12 @@ def _run(
                 running[pool.submit(score_chunk, task)] = reading.position()
             while running:
                 _collect(running, finished, FIRST_COMPLETED)
+        except BrokenProcessPool as exc:
+            raise ScoreError(
+                f"a worker process died ({exc}): out of memory, or killed; the chunks done are "
+                f"kept in {parts}: run the same command again to resume (fewer --workers or a "
+                "smaller --chunk-rows if memory ran out)"
+            ) from exc
         finally:
             pool.shutdown(cancel_futures=True)
     return count
