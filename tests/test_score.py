@@ -375,4 +375,3 @@ def test_the_shared_twcs_corpus_accounts_for_every_tweet(tmp_path: Path) -> None
         tweets = sum(1 for _ in csv.DictReader(stream))
     assert summary.rows + summary.context == tweets
     assert summary.scored == 2222  # the brand replies, as the data's README counts them
-
