@@ -382,6 +382,13 @@ def test_jsonl_and_a_folder_of_parquet_give_the_same_figures(scored, tmp_path):
     assert figures(jsonl) == expected
     assert figures(folder) == expected
     assert {e.file for e in summarize(folder).worst} == {"part-0.parquet", "part-1.parquet"}
+    # an unfinished score run's parts are not read twice (and the report says so)
+    (folder / "other.parquet.parts").mkdir()
+    pq.write_table(table(data), folder / "other.parquet.parts" / "part-0000000.parquet")
+    assert {**figures(folder), "unfinished": []} == expected
+    assert summarize(folder).unfinished == ("other.parquet.parts",)
+    md = runner.invoke(app, ["report", str(folder), "--no-rewrites"]).output
+    assert "Not read: the parts of unfinished score runs (other.parquet.parts)" in md
 
 
 def test_a_report_on_real_scored_replies(tmp_path):

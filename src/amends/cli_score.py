@@ -102,6 +102,14 @@ def score(
         bool,
         typer.Option("--model/--no-model", help="Run the learned layer on top of the rules."),
     ] = True,
+    promises: Annotated[
+        bool,
+        typer.Option(
+            "--promises/--no-promises",
+            help="Extract each reply's promises and due times (needs a timestamp column); "
+            "--no-promises leaves the column empty, about a fifth faster.",
+        ),
+    ] = True,
     summary_format: Annotated[
         str, typer.Option("--summary", help="The summary: text or json.")
     ] = "text",
@@ -139,6 +147,7 @@ def score(
                 fields=fields,
                 rejects=rejects,
                 config=config,
+                promises=promises,
             )
         except (SparkUnavailable, ScoreError) as exc:
             raise _fail(str(exc)) from exc
@@ -157,10 +166,18 @@ def score(
                     rejects=rejects,
                     resume=resume,
                     config=config,
+                    promises=promises,
                     progress=show,
                 )
         except ScoreError as exc:
             raise _fail(str(exc)) from exc
+        except KeyboardInterrupt:
+            typer.echo(
+                f"amends: interrupted; the chunks done are kept in {out}.parts/: run the same "
+                "command again to resume",
+                err=True,
+            )
+            raise typer.Exit(130) from None
     if summary_format == "json":
         typer.echo(json.dumps(summary.to_dict(), indent=2))
     else:

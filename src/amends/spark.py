@@ -125,7 +125,7 @@ def _combined(records: list[dict[str, Any]], rejects: list[dict[str, Any]]) -> p
     return pa.concat_tables([scored.cast(_COMBINED), refused.cast(_COMBINED)])
 
 
-def _scorer(fields: Fields, config: Config | None, lines: bool) -> Any:
+def _scorer(fields: Fields, config: Config | None, lines: bool, promises: bool) -> Any:
     """The function ``mapInArrow`` runs: record batches of input rows (or, for ``lines``, of
     JSONL lines with their line numbers) to record batches of ``_COMBINED``."""
 
@@ -134,7 +134,7 @@ def _scorer(fields: Fields, config: Config | None, lines: bool) -> Any:
         version = _rules_version()
         for batch in batches:
             items = list(_items(batch, fields, lines))
-            records, rejects = score_items(items, analyzer, version)
+            records, rejects = score_items(items, analyzer, version, promises)
             yield from _combined(records, rejects).to_batches()
 
     return run
@@ -153,8 +153,10 @@ def _items(batch: pa.RecordBatch, fields: Fields, lines: bool) -> Iterator[Item]
             yield item_from(row, data, fields, f"row {row}")
 
 
-def _scored(df: DataFrame, fields: Fields, config: Config | None, lines: bool) -> DataFrame:
-    return df.mapInArrow(_scorer(fields, config, lines), spark_schema(_COMBINED))
+def _scored(
+    df: DataFrame, fields: Fields, config: Config | None, lines: bool, promises: bool
+) -> DataFrame:
+    return df.mapInArrow(_scorer(fields, config, lines, promises), spark_schema(_COMBINED))
 
 
 def _with_rows(df: DataFrame) -> DataFrame:
@@ -176,6 +178,7 @@ def score(
     id_col: str = "id",
     time_col: str = "timestamp",
     config: Config | None = None,
+    promises: bool = True,
 ) -> DataFrame:
     """The output columns of ``amends score`` (``amends.batch.schema.SCHEMA``) for every row of
     ``df`` whose ``text_col`` can be scored; rows that cannot be (no text, too long) are
@@ -192,7 +195,7 @@ def score(
         if c and c in df.columns
     ]
     numbered = df if "row" in df.columns else _with_rows(df)
-    scored = _scored(numbered.select("row", *wanted), fields, config, lines=False)
+    scored = _scored(numbered.select("row", *wanted), fields, config, False, promises)
     return scored.where(F.col(_REJECT).isNull()).drop(_REJECT)
 
 
@@ -224,6 +227,7 @@ def score_file_with_spark(
     fields: Fields | None = None,
     rejects: str | Path | None = None,
     config: Config | None = None,
+    promises: bool = True,
 ) -> ScoreSummary:
     """``amends score --engine spark``: a JSONL or Parquet file scored by Spark into
     ``output``, a folder of part files (Spark's own layout; ``amends query`` reads it), and the
@@ -247,7 +251,11 @@ def score_file_with_spark(
         numbered = _with_rows(spark.read.text(str(source))).where("trim(value) != ''")
     else:
         numbered = _with_rows(spark.read.parquet(str(source)))
-    combined = _scored(numbered, fields, config, lines=chosen == "jsonl").persist()
+    # a small file is one partition: spread the rows over every core (their numbers are
+    # already given, and the output is written in their order)
+    partitions = max(2 * spark.sparkContext.defaultParallelism, numbered.rdd.getNumPartitions())
+    numbered = numbered.repartition(partitions)
+    combined = _scored(numbered, fields, config, chosen == "jsonl", promises).persist()
     try:
         from pyspark.sql import functions as F
 

@@ -364,7 +364,8 @@ def _twcs_item(row: Row, index: _TweetIndex, twcs: Any) -> Item | None:
     try:
         message = twcs._message(row.line, row.data)
     except ValueError as exc:
-        return Item(row.line, error=f"{where}: {exc}")
+        tweet = row.data["tweet_id"].strip()
+        return Item(row.line, meta={"id": tweet} if tweet else {}, error=f"{where}: {exc}")
     if message.role != "agent":
         return None
     customer, root = _walk_up(index, _tweet_id(message.in_reply_to))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,15 @@ class QueryResult:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(self.columns)
-        writer.writerows(self.rows)
+        writer.writerows([_cell(value) for value in row] for row in self.rows)
         return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """Lists and structs as JSON (what other tools read back), not Python's repr."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
 
 
 def run_query(sql: str, output: str | Path) -> QueryResult:

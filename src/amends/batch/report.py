@@ -197,6 +197,7 @@ class Summary:
     best: tuple[Example, ...]
     frequent: tuple[FrequentMistake, ...]
     recurring: Recurring
+    unfinished: tuple[str, ...] = ()  # score runs in the folder still under way: not read
 
 
 Rewriter = Callable[[str, str | None], str | None]
@@ -231,19 +232,48 @@ def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def unfinished_runs(folder: Path) -> tuple[str, ...]:
+    """The work folders (``OUTPUT.parts``) of score runs under ``folder`` that have not
+    finished: their parts are not read, since the finished output would hold them again."""
+    return tuple(sorted(str(p.relative_to(folder)) for p in folder.rglob("*.parts") if p.is_dir()))
+
+
+def _parquet_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.rglob("*.parquet")
+        if not any(part.endswith(".parts") for part in p.relative_to(folder).parts[:-1])
+    )
+
+
 def _source(path: Path) -> str:
-    quoted = str(path).replace("'", "''")
+    quoted = _quoted(path)
     if path.is_dir():
-        if not any(path.rglob("*.parquet")):
-            raise ReportError(f"{path}: a folder with no .parquet file in it")
+        files = _parquet_files(path)
+        if not files:
+            unfinished = unfinished_runs(path)
+            raise ReportError(
+                f"{path}: a folder with no .parquet file in it"
+                + (
+                    f" but the parts of unfinished score runs ({', '.join(unfinished)}); run"
+                    " amends score again to finish them"
+                    if unfinished
+                    else ""
+                )
+            )
         # several outputs in one folder repeat row numbers: the file tells their rows apart
-        return f"read_parquet('{quoted}/**/*.parquet', union_by_name = true, filename = true)"
+        listed = ", ".join(map(_quoted, files))
+        return f"read_parquet([{listed}], union_by_name = true, filename = true)"
     with path.open("rb") as stream:
         head = stream.read(4)
     if head == _PARQUET_MAGIC:
-        return f"read_parquet('{quoted}')"
+        return f"read_parquet({quoted})"
     if head.lstrip()[:1] in (b"{", b""):
-        return f"read_json('{quoted}', format = 'newline_delimited')"
+        return f"read_json({quoted}, format = 'newline_delimited')"
     raise ReportError(f"{path}: neither Parquet nor JSONL; give the output of amends score")
 
 
@@ -635,6 +665,7 @@ def summarize(
             best=best,
             frequent=_frequent(con, coverage, rewrite, top),
             recurring=_recurring(con, present, grain, top),
+            unfinished=unfinished_runs(Path(path)) if Path(path).is_dir() else (),
         )
     finally:
         con.close()

@@ -82,6 +82,15 @@ def _versions(summary: Summary) -> str:
     )
 
 
+def _unfinished(summary: Summary) -> str:
+    if not summary.unfinished:
+        return ""
+    return (
+        f" Not read: the parts of unfinished score runs ({', '.join(summary.unfinished)});"
+        " finish them with amends score and report again."
+    )
+
+
 def _dimensions(summary: Summary) -> str:
     present = ", ".join(summary.present) or "none"
     if not summary.absent:
@@ -455,7 +464,7 @@ def html(summary: Summary, plot: Callable[[str, Any], str] | None = None) -> str
         f"<header><h1>Apology quality report</h1>"
         f'<p class="lede">{escape(summary.source)}: {summary.replies:,} agent replies, of which'
         f" {s.scored:,} needed an apology and are scored; {s.left_out:,} needed none.</p>"
-        + _p(_dimensions(summary) + " " + _versions(summary))
+        + _p(_dimensions(summary) + " " + _versions(summary) + _unfinished(summary))
         + f"<nav>{nav}</nav></header>"
     )
     return (
@@ -504,7 +513,7 @@ def markdown(summary: Summary) -> str:
         f"{summary.source}: {summary.replies:,} agent replies, of which {s.scored:,} needed an"
         f" apology and are scored; {s.left_out:,} needed none.",
         "",
-        _dimensions(summary) + " " + _versions(summary),
+        _dimensions(summary) + " " + _versions(summary) + _unfinished(summary),
         "",
         "## Score distribution",
         "",

@@ -21,17 +21,22 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..analyzer import Analyzer, get_analyzer
 from ..model import SCHEMA_VERSION, Config
-from .inputs import Fields, InputError, Item, Reading, open_input
 from .schema import SCHEMA, record, table
+
+if TYPE_CHECKING:
+    # the readers import the store's importers (and SQLAlchemy with them): the main process
+    # needs them, the workers, which only score, do not
+    from .inputs import Fields, Item, Reading
 
 OUTPUT_FORMATS = ("parquet", "jsonl")
 CHUNK_ROWS = 2000
@@ -113,9 +118,10 @@ class ChunkDone:
 _worker: dict[str, Any] = {}
 
 
-def _start(config: Config | None, rules_version: str) -> None:
+def _start(config: Config | None, rules_version: str, promises: bool) -> None:
     _worker["analyzer"] = get_analyzer(config)
     _worker["rules_version"] = rules_version
+    _worker["promises"] = promises
 
 
 def _reason(item: Item) -> str:
@@ -144,7 +150,7 @@ def rejects_name(index: int) -> str:
 
 
 def score_items(
-    items: Iterable[Item], analyzer: Analyzer, rules_version: str
+    items: Iterable[Item], analyzer: Analyzer, rules_version: str, promises: bool = True
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The output records of the items scored and the rejects (``line``, ``id``, ``reason``)
     of the others: the one scoring step of the local run and of Spark."""
@@ -160,7 +166,7 @@ def score_items(
                 continue
             model = f"{report.model[0]}+{report.model[1][:12]}" if report.model else ""
             meta = {**item.meta, "row": item.row, "customer": item.customer}
-            records.append(record(report, meta, rules_version, model))
+            records.append(record(report, meta, rules_version, model, promises=promises))
         else:
             rejects.append({"line": item.row, "id": _id(item), "reason": _reason(item)})
     return records, rejects
@@ -168,7 +174,9 @@ def score_items(
 
 def score_chunk(task: Task) -> ChunkDone:
     """Score one chunk and write its part and rejects (each renamed into place when whole)."""
-    records, rejects = score_items(task.items, _worker["analyzer"], _worker["rules_version"])
+    records, rejects = score_items(
+        task.items, _worker["analyzer"], _worker["rules_version"], _worker["promises"]
+    )
     parts = Path(task.parts)
 
     def write_rejects(path: Path) -> None:
@@ -214,7 +222,12 @@ def work_folder(output: Path) -> Path:
 
 
 def _fingerprint(
-    source: Path, input_format: str | None, output_format: str, fields: Fields, chunk_rows: int
+    source: Path,
+    input_format: str | None,
+    output_format: str,
+    fields: Fields,
+    chunk_rows: int,
+    promises: bool,
 ) -> dict[str, Any]:
     """What a resumed run must share with the run it carries on: the same input file, read the
     same way, cut into the same chunks, written the same way, by the same rules."""
@@ -229,6 +242,7 @@ def _fingerprint(
         "output_format": output_format,
         "fields": asdict(fields),
         "chunk_rows": chunk_rows,
+        "promises": promises,
         "schema_version": SCHEMA_VERSION,
         "rules_version": rules_version(),
     }
@@ -302,6 +316,7 @@ def score_file(
     config: Config | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
+    promises: bool = True,
     progress: Progress | None = None,
 ) -> ScoreSummary:
     """Score every reply of ``source`` into ``output`` (see the module's docstring); rejected
@@ -316,11 +331,13 @@ def score_file(
         raise ScoreError(f"{source}: no such file")
     if chunk_rows < 1:
         raise ScoreError(f"the chunk size must be at least 1 row, not {chunk_rows}")
+    from .inputs import Fields, InputError, open_input
+
     fields = fields or Fields()
     workers = workers or default_workers()
     rejects_path = Path(rejects) if rejects else default_rejects(output)
     parts = work_folder(output)
-    fingerprint = _fingerprint(source, input_format, output_format, fields, chunk_rows)
+    fingerprint = _fingerprint(source, input_format, output_format, fields, chunk_rows, promises)
     done = _prepare(parts, fingerprint, resume)
     resumed = len(done)
     try:
@@ -330,7 +347,9 @@ def score_file(
     except (InputError, OSError) as exc:
         raise ScoreError(str(exc)) from exc
     rows_before = sum(c.rows for c in done.values())
-    chunks = _run(reading, parts, done, output_format, chunk_rows, workers, config, progress)
+    chunks = _run(
+        reading, parts, done, output_format, chunk_rows, workers, config, promises, progress
+    )
     _assemble(parts, chunks, output, output_format, rejects_path)
     shutil.rmtree(parts)
     finished = [done[index] for index in range(chunks)]
@@ -362,6 +381,7 @@ def _run(
     chunk_rows: int,
     workers: int,
     config: Config | None,
+    promises: bool,
     progress: Progress | None,
 ) -> int:
     """Score the chunks not ``done`` yet (adding them to it); the number of chunks."""
@@ -388,7 +408,7 @@ def _run(
     with log:
         if workers == 1:
             # in this process: no pickling, and the one core reads and scores in turn
-            _start(config, rules_version())
+            _start(config, rules_version(), promises)
             for index, task in tasks:
                 count = index + 1
                 if index in done:
@@ -401,7 +421,7 @@ def _run(
             workers,
             mp_context=get_context("spawn"),
             initializer=_start,
-            initargs=(config, rules_version()),
+            initargs=(config, rules_version(), promises),
         )
         running: dict[Future[ChunkDone], int] = {}
         try:
@@ -417,6 +437,12 @@ def _run(
                 running[pool.submit(score_chunk, task)] = reading.position()
             while running:
                 _collect(running, finished, FIRST_COMPLETED)
+        except BrokenProcessPool as exc:
+            raise ScoreError(
+                f"a worker process died ({exc}): out of memory, or killed; the chunks done are "
+                f"kept in {parts}: run the same command again to resume (fewer --workers or a "
+                "smaller --chunk-rows if memory ran out)"
+            ) from exc
         finally:
             pool.shutdown(cancel_futures=True)
     return count
