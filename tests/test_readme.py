@@ -132,3 +132,36 @@ def test_the_readme_incident_and_recurrence_examples_are_the_real_output(tmp_pat
         assert result.exit_code == 0, result.output
         output = [line.rstrip() for line in result.stdout.splitlines()]
         assert shows(output, shown), "\n".join(output)
+
+
+def test_the_readme_report_example_is_the_real_output(monkeypatch):
+    examples = [(args, shown) for args, shown in console_examples("report") if shown]
+    assert examples, "README.md lost its `amends report` example"
+    monkeypatch.chdir(README.parent)
+    for args, shown in examples:
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        output = [line.rstrip() for line in result.stdout.splitlines()]
+        assert shows(output, shown), (
+            f"README.md shows lines `amends {' '.join(args)}` no longer prints:\n"
+            + "\n".join(shown)
+            + "\n\nThe output is:\n"
+            + "\n".join(output)
+        )
+
+
+def test_the_readme_score_and_query_examples_are_the_real_output(tmp_path, monkeypatch):
+    examples = console_examples("score") + console_examples("query")
+    assert len(examples) >= 2, "README.md lost its `amends score` and `amends query` examples"
+    shutil.copytree(README.parent / "tests" / "data", tmp_path / "tests" / "data")
+    monkeypatch.chdir(tmp_path)
+    for args, shown in examples:  # score first: query reads what it wrote
+        result = CliRunner().invoke(app, args, env={"COLUMNS": "200", "NO_COLOR": "1"})
+        assert result.exit_code == 0, result.output
+        output = [line.rstrip() for line in result.stdout.splitlines()]
+        assert shows(output, shown), (
+            f"README.md shows lines `amends {' '.join(args)}` no longer prints:\n"
+            + "\n".join(shown)
+            + "\n\nThe output is:\n"
+            + "\n".join(output)
+        )

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from .analyzer import MAX_CHARS, Analyzer
-from .model import Report
+from ..analyzer import MAX_CHARS, Analyzer
+from ..model import Report
 
 FORMATS = ("jsonl", "csv")
 
@@ -65,9 +65,12 @@ def _decode(raw: bytes | str, line: int, encoding: str = "utf-8") -> tuple[str |
         )
 
 
-def read_jsonl(lines: Iterable[bytes | str], encoding: str = "utf-8") -> Iterator[Row]:
-    """Rows of a JSONL file. ``lines`` are bytes (decoded here with ``encoding``) or text."""
-    for number, raw in enumerate(lines, 1):
+def read_jsonl(
+    lines: Iterable[bytes | str], encoding: str = "utf-8", first_line: int = 1
+) -> Iterator[Row]:
+    """Rows of a JSONL file. ``lines`` are bytes (decoded here with ``encoding``) or text;
+    ``first_line`` is the number of the first (for a slice of a file read elsewhere)."""
+    for number, raw in enumerate(lines, first_line):
         text, problem = _decode(raw, number, encoding)
         if problem:
             yield Row(number, None, problem)
