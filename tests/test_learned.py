@@ -176,3 +176,34 @@ def test_eval_leaves_unscored_rows_out_of_the_spearman(tmp_path):
     result = CliRunner().invoke(app, ["eval", str(gold)])
     assert result.exit_code == 0, result.output
     assert "Spearman(score, quality)" in result.output
+
+
+def _one_label_model(weights: dict[str, float]) -> LearnedModel:
+    """A hand-made model that reads remedy from a few words (idf 1), for span choice."""
+    from amends.learned import FORMAT
+
+    return LearnedModel(
+        {
+            "format": FORMAT,
+            "version": "test",
+            "data_hash": "test",
+            "trained_on": {},
+            "labels": [{"label": "remedy", "code": "X106", "bias": -1.0, "threshold": 0.5}],
+            "idf": {word: 1.0 for word in weights},
+            "weights": {word: [[0, w]] for word, w in weights.items()},
+        }
+    )
+
+
+def test_a_model_finding_quotes_a_statement_rather_than_a_question_or_a_link():
+    # readers rejected a question ("What kind of difficulty did you have?") or a pointer to a
+    # link quoted as the remedy: a statement that weighs less is the better span
+    analyzer = Analyzer(Config(), learned=_one_label_model({"modem": 2.0, "firmware": 3.0}))
+    reply = (
+        "Is the modem firmware from May? The modem gets a note from us. "
+        "Firmware notes: https://example.com/modem"
+    )
+    found = [f for f in analyzer.analyze(reply).findings if f.code == "X106"]
+    assert [f.match for f in found] == ["The modem gets a note from us."]
+    only_questions = analyzer.analyze("Is the modem firmware from May? Is the modem on?")
+    assert "remedy" in only_questions.labels  # no statement to quote: the label still stands

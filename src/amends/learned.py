@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .document import Document
+from .document import LINK, Document
 from .model import LABELS, Finding, Situation, kind_of
 
 FORMAT = 1
@@ -247,9 +247,12 @@ class LearnedModel:
     ) -> Finding:
         """The finding for an added label: its span is the sentence that weighs most for it,
         preferring sentences where no rule found something else (an apology, a cause), since
-        the words a label co-occurs with are not the label."""
+        the words a label co-occurs with are not the label, and then statements: a question or
+        a link is what surrounds a step or a cause, not the step or the cause itself (readers
+        rejected "What kind of difficulty did you have?" and "find basic info here <link>"
+        quoted as the remedy)."""
         index = self.labels.index(model)
-        best: tuple[bool, float, int, int] | None = None
+        best: tuple[bool, bool, float, int, int] | None = None
         for start, end in doc.sentences():
             tokens = words(doc.text[start:end])
             if len(tokens) < MIN_SPAN_WORDS and best is not None:
@@ -264,8 +267,10 @@ class LearnedModel:
             )
             first, last = doc.to_original(start, end)
             free = not any(a < last and first < b for a, b in taken)
-            if best is None or (free, value) > best[:2]:
-                best = (free, value, start, end)
+            sentence = doc.text[start:end]
+            stated = LINK not in sentence and not sentence.rstrip().endswith("?")
+            if best is None or (free, stated, value) > best[:3]:
+                best = (free, stated, value, start, end)
         name = "model-" + model.label.replace("_", "-")
         readable = model.label.replace("_", " ")
         why = (
@@ -284,7 +289,7 @@ class LearnedModel:
                 why=why,
                 confidence=round(probability, 3),
             )
-        start, end, match = doc.span_text(best[2], best[3])
+        start, end, match = doc.span_text(best[3], best[4])
         return Finding(
             model.code,
             name,
