@@ -498,6 +498,9 @@ class _Writer:
             if name == "follow_up" and follow and not follow.when and self.slot != "when":
                 choices = self.data.follow_up_without_when
             texts = [fill(c, values) for c in choices]
+            # a problem that already says "again" is not followed by another "again"
+            if _AGAIN.search(self.incident.problem):
+                texts = [_SECOND_AGAIN.sub("", t) for t in texts]
             if texts:
                 pick = rng.randrange(len(texts))
                 if name in self.tone.prefer:
@@ -528,6 +531,7 @@ class _Writer:
         incident = self.incident
         out = ["unnamed"] if self.unnamed else []
         out += ["proactive"] if incident.noticed is False else []
+        out += ["cause_noun"] if self.cause_is_noun() else []
         if incident.compensation and self.data.returned_money.search(incident.compensation):
             out.append("returned")
         if self.specific_follow_up():
@@ -538,7 +542,9 @@ class _Writer:
 
     def choices(self, block: Block, short: bool) -> tuple[str, ...]:
         posture, channel = self.advice.posture, self.channel.name
-        keys = [f"short.{posture}", "short"] if short else []
+        # what the customer lost is a fact: its variants come before the short ones
+        keys = [f"{channel}.losses", "losses"] if self.incident.losses and short else []
+        keys += [f"short.{posture}", "short"] if short else []
         keys += [k for q in self.qualifiers() for k in (f"{channel}.{q}", q)] + [channel]
         return block.choices(keys)
 
@@ -579,8 +585,7 @@ class _Writer:
 
     def phrase(self, text: str, field: str, doing: bool = True) -> str:
         """``text`` said in the frame its grammar takes for ``field`` (phrasing.py)."""
-        shape = self.data.grammar.shape(text, doing)
-        return said(text, shape, self.data.phrase_forms[field], self.data.grammar)
+        return said(text, self.data.phrase_forms[field], self.data.grammar, doing)
 
     def steps(self) -> list[str]:
         """The steps as sentences; on a channel that joins them, steps that open alike are said
@@ -612,8 +617,9 @@ class _Writer:
         grammar = self.data.grammar
         to_do, others = [], []
         for action in self.incident.customer_actions:
-            if grammar.shape(action, doing=False) == "to_do":
-                to_do.append(embed(action))
+            shape, bare = grammar.read(action, doing=False)
+            if shape == "to_do":
+                to_do.append(embed(bare))
             else:
                 others.append(_sentence(_capital(self.phrase(action, "customer_actions", False))))
         return _join(to_do), others
@@ -625,7 +631,7 @@ class _Writer:
         nouns, clauses = [], []
         for loss in self.incident.losses:
             shape = grammar.shape(loss)
-            text = said(loss, shape, self.data.phrase_forms["losses"], grammar)
+            text = said(loss, self.data.phrase_forms["losses"], grammar)
             (nouns if shape == "noun" else clauses).append(text)
         return _join(([f"this cost you {_join(nouns)}"] if nouns else []) + clauses)
 
@@ -635,6 +641,21 @@ class _Writer:
             return self.data.slots["compensation"]
         returned = bool(self.data.returned_money.search(given))
         return self.phrase(given, "returned" if returned else "compensation")
+
+    def problem(self) -> str:
+        """The problem as a clause: a noun phrase with an article ("a double charge on your
+        card") is said "there was a double charge on your card", so "I'm sorry {problem}" and
+        "I can see {problem}" read."""
+        given = embed(self.incident.problem)
+        article = given.split(" ", 1)[0].lower() in ("a", "an")
+        if article and self.data.grammar.shape(given) == "noun":
+            return f"there was {given}"
+        return given
+
+    def cause_is_noun(self) -> bool:
+        """A cause given as a noun phrase ("a rounding error in our statement system") is said
+        "caused by …", never "because a rounding error…"."""
+        return bool(self.cause) and self.data.grammar.shape(self.cause or "") == "noun"
 
     def by_others(self, how: str) -> bool:
         """Whether the follow-up's `how` names who makes it ("our duty manager will ring")."""
@@ -671,7 +692,7 @@ class _Writer:
 
     def values(self) -> dict[str, str]:
         incident, data = self.incident, self.data
-        problem = embed(incident.problem)
+        problem = self.problem()
         follow = incident.follow_up or FollowUp()
         slot = self.slot
         contact, brings = self.contact()
@@ -842,6 +863,10 @@ def _join(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+_AGAIN = re.compile(r"\bagain\b", re.I)
+_SECOND_AGAIN = re.compile(r",? (?:once )?again(?=[.,])", re.I)
 
 
 def _capital(text: str) -> str:

@@ -458,6 +458,8 @@ def _grammar(s: Section) -> Grammar:
             "same_as_base",
             "not_past",
             "not_ing",
+            "leading",
+            "not_finite_after",
             "examples",
             "__line__",
         )
@@ -465,10 +467,17 @@ def _grammar(s: Section) -> Grammar:
     participles = s.mapping("participles")
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in participles.items()):
         raise s.fail("`participles` maps a past form to its participle: {took: taken}")
+    leading = s.mapping("leading")
+    if not all(v in ("to_do", "done", "under_way") for v in leading.values()):
+        raise s.fail("`leading` maps an auxiliary to the shape it gives: to_do, done or under_way")
     words = ("subjects", "determiners", "finite", "stops", "past", "same_as_base", "not_past")
     grammar = Grammar(
-        **{key: frozenset(w.lower() for w in s.strs(key)) for key in (*words, "not_ing")},
+        **{
+            key: frozenset(w.lower() for w in s.strs(key))
+            for key in (*words, "not_ing", "not_finite_after")
+        },
         participles={k.lower(): v.lower() for k, v in participles.items()},
+        leading={str(k).lower(): str(v) for k, v in leading.items()},
     )
     examples = s.data.get("examples")
     if not isinstance(examples, list) or not examples:

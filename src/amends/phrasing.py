@@ -30,14 +30,36 @@ class Grammar:
     same_as_base: frozenset[str]  # past forms that are also the base verb ("reset", "put")
     not_past: frozenset[str]  # words in -ed that are not a past ("need", "feed")
     not_ing: frozenset[str]  # words in -ing that are not under way ("bring", "nothing")
-    window: int = 8  # how many words after the first a finite verb is looked for
+    # an auxiliary that opens a phrase with no subject ("will resend it", "have refunded…"):
+    # dropped, and the shape it gives
+    leading: Mapping[str, str]
+    # words before a past form that make it a participle, not a verb ("the items not recovered")
+    not_finite_after: frozenset[str]
+    window: int = 10  # how many words after the first a finite verb is looked for
 
-    def shape(self, phrase: str, doing: bool = True) -> str:
-        """The shape of ``phrase``: clause, done, under_way, to_do or noun. ``doing`` is false
-        for what the customer should do, where "reset your password" is a verb to do."""
+    def read(self, phrase: str, doing: bool = True) -> tuple[str, str]:
+        """The shape of ``phrase`` (clause, done, under_way, to_do or noun) and the phrase to
+        say, without a leading auxiliary. ``doing`` is false for what the customer should do,
+        where "reset your password" is a verb to do."""
         words = [w.strip(',;:()"“”') for w in _WORDS.findall(phrase.lower())]
         if not words:
-            return "noun"
+            return "noun", phrase
+        first = words[0]
+        if first in self.leading and len(words) > 1:
+            shape, second = self.leading[first], words[1]
+            fits = {
+                "to_do": True,
+                "done": self.is_past(second),
+                "under_way": second.endswith("ing"),
+            }
+            if fits.get(shape):
+                return shape, phrase.split(None, 1)[1]
+        return self.shape_of(words, doing), phrase
+
+    def shape(self, phrase: str, doing: bool = True) -> str:
+        return self.read(phrase, doing)[0]
+
+    def shape_of(self, words: list[str], doing: bool) -> str:
         first = words[0]
         if first in self.subjects:
             return "clause"
@@ -48,19 +70,32 @@ class Grammar:
         if first.endswith("ing") and len(first) > 4 and first not in self.not_ing:
             return "under_way"
         if first in self.determiners or first[:1].isdigit() or first[:1] in "£$€":
-            return "clause" if self.has_finite(words[1:]) else "noun"
-        return "clause" if self.has_finite(words[1:]) else "to_do"
+            return "clause" if self.has_finite(words, past_from=2) else "noun"
+        # a verb to do, unless a verb follows its first word: "engineers checked the line"
+        return "clause" if self.has_finite(words, past_from=1, past_to=1) else "to_do"
 
     def is_past(self, word: str) -> bool:
         if word in self.past or word in self.participles or word in self.participles.values():
             return True
         return word.endswith("ed") and len(word) > 3 and word not in self.not_past
 
-    def has_finite(self, words: list[str]) -> bool:
-        for word in words[: self.window]:
+    def has_finite(self, words: list[str], past_from: int, past_to: int | None = None) -> bool:
+        """Whether a finite verb follows the first word before a word of ``stops``: an
+        auxiliary anywhere, a past form from word ``past_from`` (to ``past_to``) when the word
+        before it is not a determiner ("the signed form") or a word of ``not_finite_after``."""
+        last = self.window if past_to is None else past_to
+        for i, word in enumerate(words[1 : self.window + 1], start=1):
             if word in self.stops:
                 return False
             if word in self.finite:
+                return True
+            before = words[i - 1]
+            if (
+                past_from <= i <= last
+                and self.is_past(word)
+                and before not in self.determiners
+                and before not in self.not_finite_after
+            ):
                 return True
         return False
 
@@ -76,15 +111,15 @@ class Grammar:
 _WORDS = re.compile(r"[^\s]+")
 
 
-def said(phrase: str, shape: str, forms: Mapping[str, str], grammar: Grammar) -> str:
+def said(phrase: str, forms: Mapping[str, str], grammar: Grammar, doing: bool = True) -> str:
     """``phrase`` in the frame ``forms`` gives its shape; {phrase} is the phrase inside a
     sentence, {Phrase} capitalised, {participle} the phrase with its first word a participle."""
+    shape, phrase = grammar.read(phrase, doing)
     embedded = embed(phrase)
-    participle = grammar.participle(embedded)
     values = {
         "phrase": embedded,
         "Phrase": phrase[:1].upper() + phrase[1:],
-        "participle": participle,
+        "participle": grammar.participle(embedded),
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], forms[shape])
 
