@@ -77,8 +77,8 @@ def test_every_template_example_reads_as_its_posture(example, channel, seed):
 def test_the_examples_cover_every_posture():
     from amends.advise import POSTURES
 
-    # first_contact comes from the agent's reply asking for details; an incident has no reply
-    assert {e.posture for e in DATA.examples} == set(POSTURES) - {"first_contact"}
+    # first_contact is the posture of an incident whose cause is unknown
+    assert {e.posture for e in DATA.examples} == set(POSTURES)
 
 
 INCIDENT = {
