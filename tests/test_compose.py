@@ -582,6 +582,7 @@ VALUES = {
     "ordinal": "third",
     "contact": "email you",
     "when": "by Friday",
+    "When": "By Friday",
     "compensation": "I've added a £20 credit to your account",
     "Compensation": "I've added a £20 credit to your account",
     "name": "Sam",

@@ -542,8 +542,10 @@ class _Writer:
 
     def choices(self, block: Block, short: bool) -> tuple[str, ...]:
         posture, channel = self.advice.posture, self.channel.name
-        # what the customer lost is a fact: its variants come before the short ones
-        keys = [f"{channel}.losses", "losses"] if self.incident.losses and short else []
+        # what the customer lost and what a follow-up brings are facts: their variants come
+        # before the short ones
+        facts = [q for q in ("losses", "specific") if q in self.qualifiers()] if short else []
+        keys = [k for q in facts for k in (f"{channel}.{q}", q)]
         keys += [f"short.{posture}", "short"] if short else []
         keys += [k for q in self.qualifiers() for k in (f"{channel}.{q}", q)] + [channel]
         return block.choices(keys)
@@ -721,6 +723,7 @@ class _Writer:
             "ordinal": data.ordinals[ordinal_index],
             "contact": contact,
             "when": when,
+            "When": _capital(when),
             "compensation": compensation,
             "Compensation": _capital(compensation),
             "name": incident.customer_name or "",

@@ -28,6 +28,7 @@ FIELDS = (
     "steps",
     "contact",
     "when",
+    "When",
     "compensation",
     "Compensation",
     "name",
@@ -452,6 +453,7 @@ def _grammar(s: Section) -> Grammar:
             "subjects",
             "determiners",
             "finite",
+            "verbs",
             "stops",
             "past",
             "participles",
@@ -470,11 +472,11 @@ def _grammar(s: Section) -> Grammar:
     leading = s.mapping("leading")
     if not all(v in ("to_do", "done", "under_way") for v in leading.values()):
         raise s.fail("`leading` maps an auxiliary to the shape it gives: to_do, done or under_way")
-    words = ("subjects", "determiners", "finite", "stops", "past", "same_as_base", "not_past")
+    words = ("subjects", "determiners", "finite", "verbs", "stops", "past", "same_as_base")
     grammar = Grammar(
         **{
             key: frozenset(w.lower() for w in s.strs(key))
-            for key in (*words, "not_ing", "not_finite_after")
+            for key in (*words, "not_past", "not_ing", "not_finite_after")
         },
         participles={k.lower(): v.lower() for k, v in participles.items()},
         leading={str(k).lower(): str(v) for k, v in leading.items()},

@@ -23,7 +23,8 @@ SHAPES: tuple[str, ...] = ("clause", "done", "under_way", "to_do", "noun")
 class Grammar:
     subjects: frozenset[str]  # words that open a clause with its own subject ("we", "nothing")
     determiners: frozenset[str]  # words that open a noun phrase or a clause ("the", "your")
-    finite: frozenset[str]  # verbs that make a phrase a clause when they follow its subject
+    finite: frozenset[str]  # auxiliaries that make a phrase a clause when they follow its subject
+    verbs: frozenset[str]  # verbs that do too, unless right after a determiner ("the open case")
     stops: frozenset[str]  # words after which a finite verb belongs to another clause
     past: frozenset[str]  # irregular past forms that are their own participle ("sent")
     participles: Mapping[str, str]  # irregular past -> participle ("took" -> "taken")
@@ -81,8 +82,9 @@ class Grammar:
 
     def has_finite(self, words: list[str], past_from: int, past_to: int | None = None) -> bool:
         """Whether a finite verb follows the first word before a word of ``stops``: an
-        auxiliary anywhere, a past form from word ``past_from`` (to ``past_to``) when the word
-        before it is not a determiner ("the signed form") or a word of ``not_finite_after``."""
+        auxiliary anywhere; a verb of ``verbs`` anywhere, or a past form from word ``past_from``
+        (to ``past_to``), when the word before it is not a determiner ("the signed form"), a
+        possessive ("the night's stay") or a word of ``not_finite_after``."""
         last = self.window if past_to is None else past_to
         for i, word in enumerate(words[1 : self.window + 1], start=1):
             if word in self.stops:
@@ -90,11 +92,10 @@ class Grammar:
             if word in self.finite:
                 return True
             before = words[i - 1]
-            if (
-                past_from <= i <= last
-                and self.is_past(word)
-                and before not in self.determiners
-                and before not in self.not_finite_after
+            verb_here = before not in self.determiners and before not in self.not_finite_after
+            verb_here = verb_here and not before.endswith(("'s", "’s"))
+            if verb_here and (
+                word in self.verbs or (past_from <= i <= last and self.is_past(word))
             ):
                 return True
         return False
