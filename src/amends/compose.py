@@ -357,7 +357,8 @@ class _Writer:
             and ("follow_up" in needs or follow)
         ):
             wanted.add("follow_up")
-        if not incident.compensation and "compensation" in self.sequence:
+        # a first contact does not weigh an offer yet: nobody knows what happened
+        if not incident.compensation and self.writes_compensation_hint():
             if incident.losses:
                 wanted.add("compensation_for_losses")
             elif advice.compensation.offer:
@@ -370,13 +371,18 @@ class _Writer:
                 continue
             hint = data.hints[name]
             if name == "compensation_for_losses":
-                first = data.loss_kind(incident.losses[0])
+                loss = incident.losses[0]
                 meets = dict.fromkeys(data.loss_kind(loss).meet for loss in incident.losses)
+                if data.grammar.shape(loss) == "noun":
+                    example = fill(data.loss_kind(loss).example, {"loss": loss})
+                else:
+                    lost = said(loss, data.phrase_forms["losses"], data.grammar)
+                    example = fill(data.loss_clause_example, {"lost": lost})
                 values = {
                     "losses": _join(incident.losses),
                     "meet": ", ".join(meets),
                     "level": data.loss_level(incident.losses),
-                    "example": fill(first.example, {"loss": incident.losses[0]}),
+                    "example": example,
                 }
                 hints.append(_Hint(name, fill(hint.message, values), fill(hint.example, values)))
             else:
@@ -643,6 +649,9 @@ class _Writer:
             return self.data.slots["compensation"]
         returned = bool(self.data.returned_money.search(given))
         return self.phrase(given, "returned" if returned else "compensation")
+
+    def writes_compensation_hint(self) -> bool:
+        return "compensation" in self.sequence and self.advice.posture != "first_contact"
 
     def problem(self) -> str:
         """The problem as a clause: a noun phrase with an article ("a double charge on your

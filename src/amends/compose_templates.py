@@ -180,6 +180,7 @@ class ComposeData:
     third_party: tuple[Rewording, ...]
     loss_kinds: tuple[LossKind, ...]
     loss_levels: tuple[tuple[int, str], ...]
+    loss_clause_example: str
     hints: Mapping[str, Hint]
     slots: Mapping[str, str]
     ordinals: tuple[str, ...]
@@ -353,6 +354,7 @@ def load_compose(path: Path | None = None) -> ComposeData:
             for s in losses.sections("kinds")
         ),
         loss_levels=tuple((s.int("min"), s.str("say")) for s in losses.sections("levels")),
+        loss_clause_example=losses.str("clause_example"),
         hints=hints,
         slots=slots,
         ordinals=root.strs("ordinals"),
