@@ -548,10 +548,10 @@ class _Writer:
 
     def choices(self, block: Block, short: bool) -> tuple[str, ...]:
         posture, channel = self.advice.posture, self.channel.name
-        # what the customer lost and what a follow-up brings are facts: their variants come
-        # before the short ones
-        facts = [q for q in ("losses", "specific") if q in self.qualifiers()] if short else []
-        keys = [k for q in facts for k in (f"{channel}.{q}", q)]
+        # variants that say a fact (what the customer lost, what a follow-up brings) or say it
+        # rightly (news we give, money owed, a noun-phrase cause) come before the short ones
+        exact = [q for q in self.qualifiers() if q in _EXACT] if short else []
+        keys = [k for q in exact for k in (f"{channel}.{q}", q)]
         keys += [f"short.{posture}", "short"] if short else []
         keys += [k for q in self.qualifiers() for k in (f"{channel}.{q}", q)] + [channel]
         return block.choices(keys)
@@ -877,6 +877,7 @@ def _join(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+_EXACT = ("unnamed", "proactive", "cause_noun", "returned", "specific", "losses")
 _AGAIN = re.compile(r"\bagain\b", re.I)
 _SECOND_AGAIN = re.compile(r",? (?:once )?again(?=[.,])", re.I)
 

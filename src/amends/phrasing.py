@@ -84,7 +84,8 @@ class Grammar:
         """Whether a finite verb follows the first word before a word of ``stops``: an
         auxiliary anywhere; a verb of ``verbs`` anywhere, or a past form from word ``past_from``
         (to ``past_to``), when the word before it is not a determiner ("the signed form"), a
-        possessive ("the night's stay") or a word of ``not_finite_after``."""
+        possessive ("the night's stay"), a subject ("the £220 you're owed") or a word of
+        ``not_finite_after``."""
         last = self.window if past_to is None else past_to
         for i, word in enumerate(words[1 : self.window + 1], start=1):
             if word in self.stops:
@@ -93,7 +94,10 @@ class Grammar:
                 return True
             before = words[i - 1]
             verb_here = before not in self.determiners and before not in self.not_finite_after
+            # after a possessive it is a noun ("the night's stay"); after a subject inside the
+            # phrase it is a relative clause ("the £220 you're owed")
             verb_here = verb_here and not before.endswith(("'s", "’s"))
+            verb_here = verb_here and before not in self.subjects
             if verb_here and (
                 word in self.verbs or (past_from <= i <= last and self.is_past(word))
             ):
