@@ -327,8 +327,8 @@ def test_extra_money_may_still_be_a_gesture():
             "your refund of £650 has not arrived and your rent is due on Friday",
             {"worrying", "stressful"},
         ),
-        ("your insulin delivery did not arrive", {"worrying", "frightening", "distressing"}),
-        ("you were stranded at the airport overnight", {"stressful", "exhausting"}),
+        ("your insulin delivery did not arrive", {"worrying", "upsetting"}),
+        ("you were stranded at the airport overnight", {"stressful", "upsetting"}),
     ],
 )
 def test_emotion_words_fit_the_concern(problem, allowed):
