@@ -200,6 +200,13 @@ def test_a_cause_or_problem_given_as_a_noun_phrase_still_reads():
         assert "there was a double charge on your card" in draft.text, draft.text
 
 
+def test_a_problem_whose_subject_holds_a_preposition_is_a_clause_not_a_noun_phrase():
+    incident = {"problem": "a £300 payment to your landlord was returned", "cause": "unknown"}
+    for draft in drafts(incident, ("chat", "email")):
+        assert "a £300 payment to your landlord was returned" in draft.text, draft.text
+        assert "there was" not in draft.text
+
+
 # -- 3. only a breach or a safety action is a precaution -------------------------------------
 
 ORDINARY = [
