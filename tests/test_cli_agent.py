@@ -227,7 +227,7 @@ def test_compose_seed_changes_the_phrasing(tmp_path):
     [
         ("{not json", "not valid JSON"),
         ('{"cause": "ours"}', "`problem` is required"),
-        ('{"problem": "late", "cause": "ours", "steps": "refund"}', "`steps` must be a list"),
+        ('{"problem": "late", "cause": "ours", "steps": 3}', "`steps` must be a list"),
     ],
 )
 def test_compose_reports_bad_incidents(tmp_path, content, message):

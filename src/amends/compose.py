@@ -12,6 +12,7 @@ sensitive cases (injury, data breach, legal) always move to a private message.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from collections.abc import Mapping, Sequence
@@ -35,6 +36,7 @@ from .compose_templates import (
 from .datafile import fill
 from .incident import FollowUp, Incident, IncidentError, incident_dict, parse_incident
 from .model import Config, Finding, Report
+from .phrasing import embed, said
 
 __all__ = [
     "CHANNELS",
@@ -91,20 +93,32 @@ class Draft:
 
 
 def advice_for_incident(incident: Incident, analyzer: Analyzer | None = None) -> Advice:
-    return advise(
+    """The advice for the incident. A cause nobody knows yet is a first contact (regret, name
+    the problem, what happens next), and whatever the posture, its draft never owns a fault
+    nobody has found: responsibility is left out."""
+    unknown = incident.cause == "unknown"
+    advice = advise(
         Case(
             customer="",
-            cause=incident.cause,
+            cause="unknown" if incident.cause == "none" else incident.cause,
             severity=incident.severity,
             noticed=True if incident.noticed is None else incident.noticed,
             legal=incident.legal,
             prior_failures=incident.prior_failures,
             wait_minutes=incident.wait_minutes,
             affected=incident.affected,
-            failure=True,
+            failure=incident.failed,
+            first_contact=unknown and incident.failed,
         ),
         analyzer,
     )
+    if unknown and "responsibility" not in advice.omit:
+        advice = dataclasses.replace(
+            advice,
+            required=tuple(c for c in advice.required if c != "responsibility"),
+            omit=(*advice.omit, "responsibility"),
+        )
+    return advice
 
 
 def compose(
@@ -188,12 +202,19 @@ def compose(
             + ", ".join(missing)
             + " in this draft; check the incident's phrases"
         )
+    held = []
     for block, given in (("explanation", cause), ("compensation", incident.compensation)):
-        if given and block not in writer.sequence:
+        if given and not writer.writes(block):
+            held.append(given)
             warnings.append(
                 f"held back under {advice.posture}: the {block} “{given}” is not in this draft; "
                 "add it once the case allows (for legal review, when counsel agrees)"
             )
+    warnings += [
+        f"the incident's `{name}` “{given}” is not in this draft: check it before sending"
+        for name, given in _unsaid(incident, cause, private or text)
+        if given not in held
+    ]
     if advice.posture == "legal_review":
         warnings.append("legal signals: have legal counsel review this reply before sending it")
     used = (
@@ -215,6 +236,31 @@ def compose(
         parts=layout.parts,
         private=private,
     )
+
+
+_CONTENT = re.compile(r"[A-Za-z0-9£$€%:.']{4,}")
+
+
+def _unsaid(incident: Incident, cause: str | None, text: str) -> list[tuple[str, str]]:
+    """The incident's facts the draft does not say: a phrase is said when most of its longer
+    words are in the draft (a frame changes a verb's form, "took" -> "taken", not the rest)."""
+    said_words = {w.lower().strip(".:") for w in _CONTENT.findall(text)}
+    follow = incident.follow_up
+    facts = [
+        ("cause_detail", cause),
+        ("data_involved", incident.data_involved),
+        ("compensation", incident.compensation),
+        *(("steps", s) for s in incident.steps),
+        *(("customer_actions", a) for a in incident.customer_actions),
+        *(("losses", loss) for loss in incident.losses),
+        ("follow_up", follow.when if follow else None),
+    ]
+    out = []
+    for name, given in facts:
+        words = [w.lower().strip(".:") for w in _CONTENT.findall(given or "")]
+        if words and sum(w in said_words for w in words) < 0.75 * len(words):
+            out.append((name, given or ""))
+    return out
 
 
 @dataclass(frozen=True)
@@ -311,7 +357,8 @@ class _Writer:
             and ("follow_up" in needs or follow)
         ):
             wanted.add("follow_up")
-        if not incident.compensation and "compensation" in self.sequence:
+        # a first contact does not weigh an offer yet: nobody knows what happened
+        if not incident.compensation and self.writes_compensation_hint():
             if incident.losses:
                 wanted.add("compensation_for_losses")
             elif advice.compensation.offer:
@@ -324,13 +371,18 @@ class _Writer:
                 continue
             hint = data.hints[name]
             if name == "compensation_for_losses":
-                first = data.loss_kind(incident.losses[0])
+                loss = incident.losses[0]
                 meets = dict.fromkeys(data.loss_kind(loss).meet for loss in incident.losses)
+                if data.grammar.shape(loss) == "noun":
+                    example = fill(data.loss_kind(loss).example, {"loss": loss})
+                else:
+                    lost = said(loss, data.phrase_forms["losses"], data.grammar)
+                    example = fill(data.loss_clause_example, {"lost": lost})
                 values = {
                     "losses": _join(incident.losses),
                     "meet": ", ".join(meets),
                     "level": data.loss_level(incident.losses),
-                    "example": fill(first.example, {"loss": incident.losses[0]}),
+                    "example": example,
                 }
                 hints.append(_Hint(name, fill(hint.message, values), fill(hint.example, values)))
             else:
@@ -389,7 +441,7 @@ class _Writer:
         values = self.values()
         frames = self.data.private
         candidates = (
-            frames.sensitive
+            (frames.sensitive_proactive if self.incident.noticed is False else frames.sensitive)
             if sensitive
             else frames.public_short
             if self.unnamed
@@ -431,28 +483,45 @@ class _Writer:
         options: list[list[str]] = []  # each sentence's alternatives; [] for a fact
         for name in self.sequence:
             block = self.data.blocks[name]
-            if name in drop or block.component in self.advice.omit or not self.wanted(name):
+            if name in drop or not self.writes(name):
                 continue
             if name == "remedy":
                 steps = self.steps()
                 out += [_Sentence(name, s) for s in steps]
                 options += [[] for _ in steps]
                 continue
-            choices = self.choices(block, short)
             follow = self.incident.follow_up
+            if name == "follow_up" and follow and follow.how and self.by_others(follow.how):
+                # someone else makes the contact ("the claims handler will call"): kept as given
+                text = fill(self.data.follow_up_by_others[0], values)
+                out.append(_Sentence(name, _sentence(" ".join(text.split()))))
+                options.append([])
+                continue
+            if name == "customer_actions" and not values["actions"]:
+                choices: tuple[str, ...] = ()  # every action is a sentence of its own
+            else:
+                choices = self.choices(block, short)
             if name == "follow_up" and follow and not follow.when and self.slot != "when":
                 choices = self.data.follow_up_without_when
             texts = [fill(c, values) for c in choices]
-            pick = rng.randrange(len(texts))
-            if name in self.tone.prefer:
-                pick = min(int(self.tone.prefer[name]), len(texts) - 1)
-            if short:
-                # the shortest, or one within a few characters of it, so short drafts vary too
-                least = min(len(t) for t in texts)
-                texts = [t for t in texts if len(t) <= least + SHORT_SLACK]
+            # a problem that already says "again" is not followed by another "again"
+            if _AGAIN.search(self.incident.problem):
+                texts = [_SECOND_AGAIN.sub("", t) for t in texts]
+            if texts:
                 pick = rng.randrange(len(texts))
-            out.append(_Sentence(name, texts[pick]))
-            options.append(texts)
+                if name in self.tone.prefer:
+                    pick = min(int(self.tone.prefer[name]), len(texts) - 1)
+                if short:
+                    # the shortest, or one within a few characters of it, so short drafts vary
+                    least = min(len(t) for t in texts)
+                    texts = [t for t in texts if len(t) <= least + SHORT_SLACK]
+                    pick = rng.randrange(len(texts))
+                out.append(_Sentence(name, texts[pick]))
+                options.append(texts)
+            if name == "customer_actions":
+                others = self.actions()[1]
+                out += [_Sentence(name, s) for s in others]
+                options += [[] for _ in others]
         # never two sentences in a row that open alike ("That was our mistake. That happened…"):
         # a stock sentence that opens like a neighbour takes another of its variants
         for i, texts in enumerate(options):
@@ -463,18 +532,47 @@ class _Writer:
                     out[i] = _Sentence(out[i].block, fresh[rng.randrange(len(fresh))])
         return out
 
+    def qualifiers(self) -> list[str]:
+        """What picks a block's variants, most specific first (see compose.yaml)."""
+        incident = self.incident
+        out = ["unnamed"] if self.unnamed else []
+        out += ["proactive"] if incident.noticed is False else []
+        out += ["cause_noun"] if self.cause_is_noun() else []
+        if incident.compensation and self.data.returned_money.search(incident.compensation):
+            out.append("returned")
+        if self.specific_follow_up():
+            out.append("specific")
+        out += [self.kind] if self.kind else []
+        out += (["losses"] if incident.losses else []) + [self.rule, self.advice.posture]
+        return out
+
     def choices(self, block: Block, short: bool) -> tuple[str, ...]:
         posture, channel = self.advice.posture, self.channel.name
-        qualifiers = ["unnamed"] if self.unnamed else []
-        qualifiers += [self.kind] if self.kind else []
-        qualifiers += (["losses"] if self.incident.losses else []) + [self.rule, posture]
-        keys = [f"short.{posture}", "short"] if short else []
-        keys += [k for q in qualifiers for k in (f"{channel}.{q}", q)] + [channel]
+        # variants that say a fact (what the customer lost, what a follow-up brings) or say it
+        # rightly (news we give, money owed, a noun-phrase cause) come before the short ones
+        exact = [q for q in self.qualifiers() if q in _EXACT] if short else []
+        keys = [k for q in exact for k in (f"{channel}.{q}", q)]
+        keys += [f"short.{posture}", "short"] if short else []
+        keys += [k for q in self.qualifiers() for k in (f"{channel}.{q}", q)] + [channel]
         return block.choices(keys)
+
+    def writes(self, name: str) -> bool:
+        """Whether the draft has the block. A block whose fact the incident gives is written
+        even when the posture would leave its component out (a first contact still says what
+        is known of the cause), except under legal review, which holds it back with a warning."""
+        block = self.data.blocks.get(name)
+        if block is None or name not in self.sequence or not self.wanted(name):
+            return False
+        if block.component not in self.advice.omit:
+            return True
+        given_fact = name in (*self.data.facts, "explanation")
+        return given_fact and self.advice.posture != "legal_review"
 
     def wanted(self, name: str) -> bool:
         """Blocks whose facts the incident gives (or the slot stands for), and the stock ones."""
         incident, slot = self.incident, self.slot
+        if not incident.problem and name in ("statement", "acknowledgment"):
+            return False  # nothing to restate: a plain question
         if name == "compensation":
             return bool(incident.compensation) or slot == "compensation"
         if name == "opener":
@@ -493,18 +591,22 @@ class _Writer:
             return bool(incident.customer_actions) or slot == "customer_actions"
         return True
 
+    def phrase(self, text: str, field: str, doing: bool = True) -> str:
+        """``text`` said in the frame its grammar takes for ``field`` (phrasing.py)."""
+        return said(text, self.data.phrase_forms[field], self.data.grammar, doing)
+
     def steps(self) -> list[str]:
         """The steps as sentences; on a channel that joins them, steps that open alike are said
         in one sentence ("I've refunded the fee and booked an engineer")."""
         if not self.incident.steps:
             return [self.data.slots["steps"]]
-        said = [_form(s, self.data.step_forms, "step") for s in self.incident.steps]
+        said_steps = [self.phrase(s, "steps") for s in self.incident.steps]
         if not self.channel.join_steps:
-            return [_sentence(s) for s in said]
+            return [_sentence(s) for s in said_steps]
         out: list[str] = []
         run: list[str] = []
         opener = ""
-        for step in [*said, ""]:
+        for step in [*said_steps, ""]:
             head = next((o for o in ("I've ", "I'll ", "We're ") if step.startswith(o)), None)
             if head and head == opener:
                 run.append(step[len(head) :])
@@ -516,46 +618,131 @@ class _Writer:
                 out.append(_sentence(step))
         return out
 
+    def actions(self) -> tuple[str, list[str]]:
+        """What the customer should do: the verbs to do joined for the block's frame ("change
+        your password and …"), and the rest (a clause: "payments can still be made by card")
+        as sentences of their own, never forced into "Please …"."""
+        grammar = self.data.grammar
+        to_do, others = [], []
+        for action in self.incident.customer_actions:
+            shape, bare = grammar.read(action, doing=False)
+            if shape == "to_do":
+                to_do.append(embed(bare))
+            else:
+                others.append(_sentence(_capital(self.phrase(action, "customer_actions", False))))
+        return _join(to_do), others
+
+    def losses(self) -> str:
+        """What the customer lost as a clause: noun phrases after "this cost you", a verb in the
+        past with "you" ("you took two days off work"), a clause as written."""
+        grammar = self.data.grammar
+        nouns, clauses = [], []
+        for loss in self.incident.losses:
+            shape = grammar.shape(loss)
+            text = said(loss, self.data.phrase_forms["losses"], grammar)
+            (nouns if shape == "noun" else clauses).append(text)
+        return _join(([f"this cost you {_join(nouns)}"] if nouns else []) + clauses)
+
+    def compensation(self) -> str:
+        given = self.incident.compensation
+        if not given:
+            return self.data.slots["compensation"]
+        returned = bool(self.data.returned_money.search(given))
+        return self.phrase(given, "returned" if returned else "compensation")
+
+    def writes_compensation_hint(self) -> bool:
+        return "compensation" in self.sequence and self.advice.posture != "first_contact"
+
+    def problem(self) -> str:
+        """The problem as a clause: a noun phrase with an article ("a double charge on your
+        card") is said "there was a double charge on your card", so "I'm sorry {problem}" and
+        "I can see {problem}" read."""
+        given = embed(self.incident.problem)
+        article = given.split(" ", 1)[0].lower() in ("a", "an")
+        if article and self.data.grammar.shape(given) == "noun":
+            return f"there was {given}"
+        return given
+
+    def cause_is_noun(self) -> bool:
+        """A cause given as a noun phrase ("a rounding error in our statement system") is said
+        "caused by …", never "because a rounding error…"."""
+        return bool(self.cause) and self.data.grammar.shape(self.cause or "") == "noun"
+
+    def by_others(self, how: str) -> bool:
+        """Whether the follow-up's `how` names who makes it ("our duty manager will ring")."""
+        return self.data.grammar.shape(how) == "clause"
+
+    def by_others_how(self, how: str) -> str:
+        """``how`` naming who makes the contact, with "you" after a bare contact verb."""
+        last = how.rsplit(" ", 1)[-1].lower()
+        return f"{how} you" if last in self.data.contact_verbs else how
+
+    def contact(self) -> tuple[str, str]:
+        """How the follow-up reaches the customer ("email you") and what it brings, when its
+        `how` says it ("with the tracking details")."""
+        how = (self.incident.follow_up or FollowUp()).how
+        if not how:
+            return "update you", ""
+        for pattern, text in self.data.contacts:
+            m = pattern.search(how)
+            if m:
+                rest = how[m.end() :].strip()
+                brings = rest if rest.split(" ", 1)[0].lower() in self.data.follow_up_brings else ""
+                return fill(text, {"how": how}), brings
+        return "update you", ""
+
+    def specific_follow_up(self) -> bool:
+        """A follow-up that says what it brings or on what condition it comes takes no stock
+        purpose ("to check everything is sorted")."""
+        follow = self.incident.follow_up
+        if not follow:
+            return False
+        when = (follow.when or "").lower()
+        conditional = re.match(r"(?:if|unless|whenever|once|as soon as|when|should)\b", when)
+        return bool(self.contact()[1] or conditional)
+
     def values(self) -> dict[str, str]:
         incident, data = self.incident, self.data
-        problem = _embed(incident.problem)
+        problem = self.problem()
         follow = incident.follow_up or FollowUp()
         slot = self.slot
-        if follow.how:
-            contact = next(text for pattern, text in data.contacts if pattern.search(follow.how))
-            contact = fill(contact, {"how": follow.how})
-        else:
-            contact = "update you"
+        contact, brings = self.contact()
+        if brings:
+            contact = f"{contact} {brings}"
         when = follow.when or ""
         if when and not any(re.match(rf"(?i){re.escape(w)}\b", when) for w in data.when_starts):
             when = "by " + when
         if not when and slot == "when":
             when = data.slots["when"]
-        if incident.compensation:
-            compensation = _form(incident.compensation, data.compensation_forms, "compensation")
-        else:
-            compensation = data.slots["compensation"]
+        compensation = self.compensation()
         ordinal_index = min(incident.prior_failures, len(data.ordinals) - 1)
         agent = incident.agent_name or ""
         words = data.feeling_words(incident)
         # the same word for the whole draft, chosen by the problem so it varies across cases
         feeling = words[sum(map(ord, incident.problem)) % len(words)]
+        cause = self.cause or data.slots["cause_detail"]
+        actions = self.actions()[0]
+        if not actions and slot == "customer_actions":
+            actions = data.slots["customer_actions"]
         return {
             "problem": problem,
-            "Problem": problem[:1].upper() + problem[1:],
-            "cause_detail": self.cause or data.slots["cause_detail"],
+            "Problem": _capital(problem),
+            "cause_detail": cause,
+            "Cause_detail": _capital(cause),
             "ordinal": data.ordinals[ordinal_index],
             "contact": contact,
             "when": when,
+            "When": _capital(when),
             "compensation": compensation,
-            "Compensation": compensation[:1].upper() + compensation[1:],
+            "Compensation": _capital(compensation),
             "name": incident.customer_name or "",
             "agent": agent,
             "initials": "".join(w[0].upper() for w in agent.split() if w[:1].isalpha())[:3],
             "feeling": feeling,
-            "losses": _join(incident.losses),
+            "losses": self.losses(),
             "data_involved": incident.data_involved or data.slots["data_involved"],
-            "actions": _join(incident.customer_actions) or data.slots["customer_actions"],
+            "actions": actions,
+            "How": _capital(self.by_others_how(follow.how or "")),
         }
 
     def frame(self, rng: random.Random) -> tuple[str, str]:
@@ -690,23 +877,13 @@ def _join(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-_KEEP_CASE = re.compile(r"^(?:I\b|[A-Z]{2,}\b|[A-Z][a-z]+ [A-Z])")
+_EXACT = ("unnamed", "proactive", "cause_noun", "returned", "specific", "losses")
+_AGAIN = re.compile(r"\bagain\b", re.I)
+_SECOND_AGAIN = re.compile(r",? (?:once )?again(?=[.,])", re.I)
 
 
-def _embed(phrase: str) -> str:
-    """A phrase as it reads inside a sentence: lower-case first word unless a name or acronym."""
-    return phrase if _KEEP_CASE.match(phrase) else phrase[:1].lower() + phrase[1:]
-
-
-def _form(phrase: str, forms: Sequence[tuple[re.Pattern[str], str]], key: str) -> str:
-    for pattern, form in forms:
-        if pattern.search(phrase):
-            embedded = _embed(phrase)
-            return fill(
-                form,
-                {key: embedded, key[:1].upper() + key[1:]: phrase[:1].upper() + phrase[1:]},
-            )
-    return phrase
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _slot_text(slot: str) -> str:

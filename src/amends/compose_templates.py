@@ -16,16 +16,19 @@ from .advise import POSTURES, SEVERITIES
 from .datafile import Section, check_fields, fill, load, plain
 from .incident import KINDS, Incident, IncidentError, parse_incident
 from .model import CAUSES, COMPONENTS
+from .phrasing import SHAPES, Grammar
 
 CHANNELS: tuple[str, ...] = ("chat", "email", "social")
 FIELDS = (
     "problem",
     "Problem",
     "cause_detail",
+    "Cause_detail",
     "ordinal",
     "steps",
     "contact",
     "when",
+    "When",
     "compensation",
     "Compensation",
     "name",
@@ -35,6 +38,7 @@ FIELDS = (
     "losses",
     "data_involved",
     "actions",
+    "How",
 )
 SUGGESTED = (
     "data_involved",
@@ -100,12 +104,14 @@ class Feelings:
     kind: str | None = None
     severity: str | None = None
     cause: str | None = None
+    concern: re.Pattern[str] | None = None  # the customer's concern, read from the incident
 
-    def fits(self, kind: str | None, severity: str | None, cause: str) -> bool:
+    def fits(self, kind: str | None, severity: str | None, cause: str, words: str) -> bool:
         return (
             (self.kind is None or self.kind == kind)
             and (self.severity is None or self.severity == severity)
             and (self.cause is None or self.cause == cause)
+            and (self.concern is None or bool(self.concern.search(words)))
         )
 
 
@@ -152,6 +158,7 @@ class PrivateFrames:
     public: tuple[str, ...]
     public_short: tuple[str, ...]
     sensitive: tuple[str, ...]
+    sensitive_proactive: tuple[str, ...]
     thread: tuple[str, str]
 
 
@@ -173,12 +180,17 @@ class ComposeData:
     third_party: tuple[Rewording, ...]
     loss_kinds: tuple[LossKind, ...]
     loss_levels: tuple[tuple[int, str], ...]
+    loss_clause_example: str
     hints: Mapping[str, Hint]
     slots: Mapping[str, str]
     ordinals: tuple[str, ...]
-    step_forms: tuple[tuple[re.Pattern[str], str], ...]
-    compensation_forms: tuple[tuple[re.Pattern[str], str], ...]
+    grammar: Grammar
+    phrase_forms: Mapping[str, Mapping[str, str]]  # by field, then shape
+    returned_money: re.Pattern[str]
     contacts: tuple[tuple[re.Pattern[str], str], ...]
+    follow_up_brings: tuple[str, ...]
+    follow_up_by_others: tuple[str, ...]
+    contact_verbs: tuple[str, ...]
     when_starts: tuple[str, ...]
     channels: Mapping[str, Channel]
     private: PrivateFrames
@@ -198,7 +210,10 @@ class ComposeData:
 
     def feeling_words(self, incident: Incident) -> tuple[str, ...]:
         kind = self.kind_of(incident)
-        row = next(f for f in self.feelings if f.fits(kind, incident.severity, incident.cause))
+        words = " ".join(filter(None, (incident.problem, incident.cause_detail, *incident.losses)))
+        row = next(
+            f for f in self.feelings if f.fits(kind, incident.severity, incident.cause, words)
+        )
         return row.words
 
     def reword_cause(self, cause: str) -> str:
@@ -230,10 +245,14 @@ def load_compose(path: Path | None = None) -> ComposeData:
             "suggestions",
             "slots",
             "ordinals",
-            "step_forms",
-            "compensation_forms",
+            "grammar",
+            "phrase_forms",
+            "returned_money",
             "contacts",
+            "follow_up_brings",
             "when_starts",
+            "follow_up_by_others",
+            "contact_verbs",
             "channels",
             "private",
             "tones",
@@ -335,25 +354,32 @@ def load_compose(path: Path | None = None) -> ComposeData:
             for s in losses.sections("kinds")
         ),
         loss_levels=tuple((s.int("min"), s.str("say")) for s in losses.sections("levels")),
+        loss_clause_example=losses.str("clause_example"),
         hints=hints,
         slots=slots,
         ordinals=root.strs("ordinals"),
-        step_forms=forms("step_forms", "form"),
-        compensation_forms=forms("compensation_forms", "form"),
+        grammar=_grammar(root.section("grammar")),
+        phrase_forms=_phrase_forms(root.section("phrase_forms")),
+        returned_money=_returned_money(root.section("returned_money")),
         contacts=forms("contacts", "text"),
+        follow_up_brings=root.strs("follow_up_brings"),
+        follow_up_by_others=_templates(root, "follow_up_by_others"),
+        contact_verbs=root.strs("contact_verbs"),
         when_starts=root.strs("when_starts"),
         channels=channels,
         private=PrivateFrames(
             public=_templates(private, "public"),
             public_short=_templates(private, "public_short"),
             sensitive=_templates(private, "sensitive"),
+            sensitive_proactive=_templates(private, "sensitive_proactive"),
             thread=(thread[0], thread[1]),
         ),
         tones=tones,
     )
     if data.loss_kinds[-1].pattern.pattern != ".":
         raise losses.fail("the last loss kind must match any loss (pattern '.')")
-    if data.feelings[-1].kind or data.feelings[-1].severity or data.feelings[-1].cause:
+    last = data.feelings[-1]
+    if last.kind or last.severity or last.cause or last.concern:
         raise root.fail("the last `feelings` row must have no conditions: it is the default")
     examples = []
     for s in root.sections("examples"):
@@ -399,13 +425,14 @@ def _templates(section: Section, key: str) -> tuple[str, ...]:
 def _feelings(root: Section) -> tuple[Feelings, ...]:
     rows = []
     for s in root.sections("feelings"):
-        s.check_keys(("kind", "severity", "cause", "words", "__line__"))
+        s.check_keys(("kind", "severity", "cause", "concern", "words", "__line__"))
         rows.append(
             Feelings(
                 words=s.strs("words"),
                 kind=s.choice("kind", KINDS) if "kind" in s else None,
                 severity=s.choice("severity", SEVERITIES) if "severity" in s else None,
                 cause=s.choice("cause", CAUSES) if "cause" in s else None,
+                concern=s.regex("concern") if "concern" in s else None,
             )
         )
     return tuple(rows)
@@ -420,6 +447,77 @@ def _kinds(root: Section) -> tuple[Kind, ...]:
                 raise s.fail(f"the example {example!r} does not read as {kind.name}")
         kinds.append(kind)
     return tuple(kinds)
+
+
+def _grammar(s: Section) -> Grammar:
+    s.check_keys(
+        (
+            "subjects",
+            "determiners",
+            "finite",
+            "verbs",
+            "stops",
+            "past",
+            "participles",
+            "same_as_base",
+            "not_past",
+            "not_ing",
+            "leading",
+            "not_finite_after",
+            "examples",
+            "__line__",
+        )
+    )
+    participles = s.mapping("participles")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in participles.items()):
+        raise s.fail("`participles` maps a past form to its participle: {took: taken}")
+    leading = s.mapping("leading")
+    if not all(v in ("to_do", "done", "under_way") for v in leading.values()):
+        raise s.fail("`leading` maps an auxiliary to the shape it gives: to_do, done or under_way")
+    words = ("subjects", "determiners", "finite", "verbs", "stops", "past", "same_as_base")
+    grammar = Grammar(
+        **{
+            key: frozenset(w.lower() for w in s.strs(key))
+            for key in (*words, "not_past", "not_ing", "not_finite_after")
+        },
+        participles={k.lower(): v.lower() for k, v in participles.items()},
+        leading={str(k).lower(): str(v) for k, v in leading.items()},
+    )
+    examples = s.data.get("examples")
+    if not isinstance(examples, list) or not examples:
+        raise s.fail("`examples` must list [phrase, shape] pairs")
+    for pair in examples:
+        if not (isinstance(pair, list) and len(pair) == 2 and pair[1] in SHAPES):
+            raise s.fail(f"an example must be [phrase, shape] with a shape of {SHAPES}: {pair!r}")
+        if grammar.shape(pair[0]) != pair[1]:
+            raise s.fail(
+                f"the example {pair[0]!r} reads as {grammar.shape(pair[0])!r}, not {pair[1]!r}"
+            )
+    return grammar
+
+
+def _phrase_forms(s: Section) -> dict[str, dict[str, str]]:
+    forms = {}
+    for name in ("steps", "customer_actions", "losses", "compensation", "returned"):
+        field_forms = s.section(name)
+        field_forms.check_keys((*SHAPES, "__line__"))
+        forms[name] = {shape: field_forms.str(shape) for shape in SHAPES}
+        for form in forms[name].values():
+            check_fields(form, ("phrase", "Phrase", "participle"), field_forms.where)
+    return forms
+
+
+def _returned_money(s: Section) -> re.Pattern[str]:
+    pattern = s.regex("pattern")
+    examples = s.section("examples")
+    for name, returned in (("returned", True), ("gesture", False)):
+        for example in examples.strs(name):
+            if bool(pattern.search(example)) != returned:
+                raise examples.fail(
+                    f"the example {example!r} should {'' if returned else 'not '}read as the "
+                    "customer's own money returned"
+                )
+    return pattern
 
 
 def _rewordings(root: Section) -> tuple[Rewording, ...]:

@@ -12,6 +12,10 @@ from .advise import SEVERITIES
 from .model import CAUSES
 
 MAX_PHRASE = 300
+# `cause: none`: nothing failed (a plain question, an event that does not touch the customer)
+INCIDENT_CAUSES: tuple[str, ...] = (*CAUSES, "none")
+# Severity words people write that are not one of SEVERITIES, and the level each is read as.
+SEVERITY_ALIASES = {"critical": "high", "urgent": "high", "severe": "high", "minor": "low"}
 KINDS: tuple[str, ...] = ("data_breach", "injury", "bereavement", "legal", "service")
 
 
@@ -27,7 +31,7 @@ class FollowUp:
 
 @dataclass(frozen=True, slots=True)
 class Incident:
-    problem: str
+    problem: str  # "" when nothing failed and there is nothing to restate
     cause: str
     cause_detail: str | None = None
     steps: tuple[str, ...] = ()
@@ -46,19 +50,28 @@ class Incident:
     customer_actions: tuple[str, ...] = ()
     losses: tuple[str, ...] = ()
 
+    @property
+    def failed(self) -> bool:
+        """Whether anything went wrong for the customer: not for `cause: none`, nor for an
+        incident with no problem that does not affect them (a plain question)."""
+        if self.cause == "none":
+            return False
+        return bool(self.problem) or self.affected is not False or self.cause == "outside"
+
 
 FIELDS = {
-    "problem": 'what happened to the customer, as a phrase: "your order arrived two weeks late"',
-    "cause": f"who or what caused it: {', '.join(CAUSES)}",
+    "problem": 'what happened to the customer, as a phrase: "your order arrived two weeks late" '
+    "(may be left out when nothing failed: `cause: none` or `affected: false`)",
+    "cause": f"who or what caused it: {', '.join(CAUSES)}, or none when nothing failed",
     "cause_detail": 'the cause as a clause: "a label printer failed in our warehouse"',
-    "steps": 'a list of phrases, done or to do: ["refunded the delivery fee"]',
+    "steps": 'a list of phrases (or one phrase), done or to do: ["refunded the delivery fee"]',
     "follow_up": '{"when": "by Friday", "how": "email"}',
     "compensation": 'a phrase: "a £20 credit on your account"',
     "customer_name": "the customer's name",
     "agent_name": "your name, for the sign-off",
     "legal": "true when there are legal signals (injury, lawyer, data breach)",
     "prior_failures": "how many times this failure happened to the customer before",
-    "severity": f"one of {', '.join(SEVERITIES)}",
+    "severity": f"one of {', '.join(SEVERITIES)} (critical and urgent are read as high)",
     "noticed": "false when the customer has not noticed the problem",
     "affected": "false when the customer only asks about an outside event",
     "wait_minutes": "how long the customer waited, in minutes",
@@ -83,15 +96,19 @@ def parse_incident(data: Any) -> Incident:
         raise IncidentError(
             f"unknown incident field {unknown[0]!r}; the fields are {', '.join(FIELDS)}"
         )
-    problem = _phrase(data, "problem", required=True)
-    assert problem is not None
     cause = data.get("cause")
-    if cause not in CAUSES:
+    if isinstance(cause, str):
+        cause = cause.strip().lower()
+    if cause not in INCIDENT_CAUSES:
         raise IncidentError(
-            f"`cause` must be one of {', '.join(CAUSES)}; got {cause!r}"
+            f"`cause` must be one of {', '.join(CAUSES)}, or none when nothing failed; "
+            f"got {cause!r}"
             if cause is not None
             else f"`cause` is required: {FIELDS['cause']}"
         )
+    # a plain question or an outside event that does not touch the customer needs no problem
+    optional = cause == "none" or data.get("affected") is False
+    problem = _phrase(data, "problem", required=not optional) or ""
     follow_up = None
     raw_follow = data.get("follow_up")
     if raw_follow is not None:
@@ -116,8 +133,14 @@ def parse_incident(data: Any) -> Incident:
     if isinstance(prior, bool) or not isinstance(prior, int) or prior < 0:
         raise IncidentError(f"`prior_failures` must be a whole number, 0 or more; got {prior!r}")
     severity = data.get("severity")
+    if isinstance(severity, str):
+        severity = severity.strip().lower()
+        severity = SEVERITY_ALIASES.get(severity, severity)
     if severity is not None and severity not in SEVERITIES:
-        raise IncidentError(f"`severity` must be one of {', '.join(SEVERITIES)}; got {severity!r}")
+        raise IncidentError(
+            f"`severity` must be one of {', '.join(SEVERITIES)} (or critical, read as high); "
+            f"got {severity!r}"
+        )
     kind = data.get("kind")
     if kind is not None and kind not in KINDS:
         raise IncidentError(f"`kind` must be one of {', '.join(KINDS)}; got {kind!r}")
@@ -164,7 +187,10 @@ def _phrase(data: Mapping[str, Any], key: str, required: bool = False) -> str | 
     value = data.get(key)
     if value is None:
         if required:
-            raise IncidentError(f"`{key}` is required: {FIELDS[key]}")
+            raise IncidentError(
+                f"`{key}` is required unless nothing failed (`cause: none` or `affected: false`): "
+                f"{FIELDS[key]}"
+            )
         return None
     if not isinstance(value, str) or not value.strip():
         raise IncidentError(f"`{key}` must be a non-empty string: {FIELDS[key]}; got {value!r}")
@@ -178,7 +204,9 @@ def _phrase(data: Mapping[str, Any], key: str, required: bool = False) -> str | 
 
 def _phrases(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
     value = data.get(key, [])
-    if isinstance(value, str) or not isinstance(value, list):
+    if isinstance(value, str):
+        value = [value]  # one phrase written without the list around it
+    if not isinstance(value, list):
         raise IncidentError(f"`{key}` must be a list of phrases: {FIELDS[key]}")
     phrases = []
     for i, item in enumerate(value):
