@@ -363,7 +363,8 @@ def test_a_fix_invents_no_fact_and_loses_no_step_handle_link_or_marker(
     assert {m.lower() for m in _FACT.findall(improved)} <= given_facts, (text, improved)
     for step in STEPS:
         if step in text:
-            assert step in improved, (text, improved)
+            # after a greeting ("Hi Sam, please DM us…") the step's capital may go
+            assert step in improved or step[0].lower() + step[1:] in improved, (text, improved)
     for token in re.findall(r"@\w+|https?://\S+|\^[A-Z]{2}|\b1/2\b", text):
         assert token in improved, (text, improved)
     assert re.search(r"[A-Za-z]{3,}", improved.replace(handles.strip(), "")), (text, improved)
