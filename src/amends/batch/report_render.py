@@ -398,25 +398,8 @@ def html(summary: Summary, plot: Callable[[str, Any], str] | None = None) -> str
 
     r = summary.recurring
     causes = _table(
-        [
-            "cause",
-            "replies",
-            "scored",
-            "with a mistake",
-            "most frequent mistakes",
-            "most often missing",
-        ],
-        [
-            (
-                x.cause,
-                f"{x.replies:,}",
-                f"{x.scored:,}",
-                _pct(x.mistake_rate),
-                ", ".join(f"{_label(m)} ({n:,})" for m, n in x.mistakes) or "–",
-                ", ".join(f"{_label(m)} ({n:,})" for m, n in x.missing) or "–",
-            )
-            for x in r.causes
-        ],
+        list(_CAUSE_HEADER),
+        _cause_rows(r.causes, "{:,}"),
         {1, 2, 3},
     )
     if r.dimension is None:
@@ -600,27 +583,7 @@ def markdown(summary: Summary) -> str:
         "",
         f"Categories used: {r.basis}. {_left_out(r.left_out)}",
         "",
-        *_md_table(
-            [
-                "cause",
-                "replies",
-                "scored",
-                "with a mistake",
-                "most frequent mistakes",
-                "most often missing",
-            ],
-            [
-                (
-                    x.cause,
-                    f"{x.replies:,}",
-                    f"{x.scored:,}",
-                    _pct(x.mistake_rate),
-                    ", ".join(f"{_label(m)} ({n})" for m, n in x.mistakes) or "–",
-                    ", ".join(f"{_label(m)} ({n})" for m, n in x.missing) or "–",
-                )
-                for x in r.causes
-            ],
-        ),
+        *_md_table(list(_CAUSE_HEADER), _cause_rows(r.causes, "{}")),
     ]
     if r.repeats:
         out += _md_table(
@@ -637,3 +600,33 @@ def markdown(summary: Summary) -> str:
             ],
         )
     return "\n".join(out).rstrip() + "\n"
+
+
+_CAUSE_HEADER = (
+    "cause",
+    "replies",
+    "scored",
+    "with a mistake",
+    "most frequent mistakes",
+    "most often missing",
+)
+
+
+def _cause_rows(causes, count: str) -> list[tuple[str, ...]]:
+    """The recurring-failure table's rows, for HTML and Markdown alike; ``count`` formats the
+    per-label counts (HTML groups thousands, Markdown keeps them plain)."""
+
+    def labels(pairs) -> str:
+        return ", ".join(f"{_label(m)} ({count.format(n)})" for m, n in pairs) or "–"
+
+    return [
+        (
+            x.cause,
+            f"{x.replies:,}",
+            f"{x.scored:,}",
+            _pct(x.mistake_rate),
+            labels(x.mistakes),
+            labels(x.missing),
+        )
+        for x in causes
+    ]
