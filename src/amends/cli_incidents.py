@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .cli_store import DatabaseOpt
+from .cli_store import SummaryFormat as OutFormat  # text or json, as every store command
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -29,11 +30,6 @@ incident_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-
-
-class OutFormat(StrEnum):
-    text = "text"
-    json = "json"
 
 
 class Status(StrEnum):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .cli_store import DatabaseOpt
+from .cli_store import SummaryFormat as OutFormat  # text or json, as every store command
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -26,11 +27,6 @@ promises_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-
-
-class PromiseFormat(StrEnum):
-    text = "text"
-    json = "json"
 
 
 def _fail(message: str) -> typer.Exit:
@@ -64,8 +60,8 @@ def extract_command(
         str, typer.Option("--tz", help="The customer's or team's IANA time zone.")
     ] = "UTC",
     fmt: Annotated[
-        PromiseFormat, typer.Option("--format", "-f", help="text or json.")
-    ] = PromiseFormat.text,
+        OutFormat, typer.Option("--format", "-f", help="text or json.")
+    ] = OutFormat.text,
 ) -> None:
     """Extract the promises in one agent message, each with its due time, trigger or neither.
 
@@ -88,7 +84,7 @@ def extract_command(
     except ValueError as exc:
         raise _fail(str(exc)) from exc
     found = extract_promises(text, when, zone)
-    if fmt is PromiseFormat.json:
+    if fmt is OutFormat.json:
         typer.echo(json.dumps([p.to_json() for p in found], ensure_ascii=False, indent=2))
         return
     if not found:
@@ -162,8 +158,8 @@ def list_command(
     ] = None,
     team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None,
     fmt: Annotated[
-        PromiseFormat, typer.Option("--format", "-f", help="text (a table) or json.")
-    ] = PromiseFormat.text,
+        OutFormat, typer.Option("--format", "-f", help="text (a table) or json.")
+    ] = OutFormat.text,
     database: DatabaseOpt = None,
     now: NowOpt = None,
     tz: TzOpt = "UTC",
@@ -182,7 +178,7 @@ def list_command(
         entries = list_promises(engine, due.value, agent=agent, team=team, now=when, tz=tz)
     except (StoreError, ValueError) as exc:
         raise _fail(str(exc)) from exc
-    if fmt is PromiseFormat.json:
+    if fmt is OutFormat.json:
         typer.echo(json.dumps([e.to_dict() for e in entries], ensure_ascii=False, indent=2))
         return
     _print_table(entries, due.value)
@@ -276,8 +272,8 @@ def conversation_check(
         ),
     ],
     fmt: Annotated[
-        PromiseFormat, typer.Option("--format", "-f", help="text or json.")
-    ] = PromiseFormat.text,
+        OutFormat, typer.Option("--format", "-f", help="text or json.")
+    ] = OutFormat.text,
     database: DatabaseOpt = None,
 ) -> None:
     """Check a stored conversation against its promise ledger: a reply that promises again
@@ -292,7 +288,7 @@ def conversation_check(
         name, findings = check_conversation(engine, conversation)
     except StoreError as exc:
         raise _fail(str(exc)) from exc
-    if fmt is PromiseFormat.json:
+    if fmt is OutFormat.json:
         typer.echo(
             json.dumps(
                 {"conversation": name, "findings": [f.to_dict() for f in findings]},
