@@ -5,6 +5,7 @@ check, idempotent re-import) on SQLite and (when a server is given) PostgreSQL."
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -343,7 +344,13 @@ def test_conversation_check_reports_findings_with_span_and_suggestion(url):
     assert (finding["start"], finding["end"], finding["match"]) == (0, 5, "Sorry")
     assert finding["suggestions"] and "email" in finding["suggestions"][0]
     vague = _run("conversation", "check", "c-3", "--db", url)
-    assert "51-68 P001 vague-promise: “We'll be in touch” promises to contact" in vague.output
+    assert "characters 51-68:\n  P001 vague-promise: “We'll be in touch” promises to contact" in (
+        vague.output
+    )
+    # people read the export's message id, its author and time, not the store's row number
+    assert re.search(
+        r"^message \S+ (by \S+ )?at \d{4}-\d\d-\d\d \d\d:\d\d UTC, ", vague.output, re.M
+    )
     clean = _run("conversation", "check", "c-4", "--db", url)
     assert clean.exit_code == 0 and "conversation c-4: no findings" in clean.output
     text = _run("conversation", "check", "c-1", "--db", url)

@@ -281,7 +281,7 @@ def conversation_check(
 
     Exit status 1 when there are findings."""
     from .store import StoreError
-    from .store.ledger import check_conversation
+    from .store.ledger import check_conversation, message_names
 
     engine = _engine(database)
     try:
@@ -299,8 +299,12 @@ def conversation_check(
     elif not findings:
         typer.echo(f"conversation {name}: no findings")
     else:
+        names = message_names(engine, [f.message_id for f in findings])
         for f in findings:
-            typer.echo(f"message {f.message_id} {f.start}-{f.end} {f.code} {f.name}: {f.message}")
+            typer.echo(
+                f"message {names.get(f.message_id, f.message_id)}, characters {f.start}-{f.end}:"
+            )
+            typer.echo(f"  {f.code} {f.name}: {f.message}")
             for s in f.suggestions:
                 typer.echo(f"  suggestion: {s}")
     if findings:

@@ -375,6 +375,19 @@ def check_conversation(engine: Engine, conversation: str) -> tuple[str, list[Led
         return found.external_id, _check(session, [found.id])[found.id]
 
 
+def message_names(engine: Engine, message_ids: Iterable[int]) -> dict[int, str]:
+    """How a person knows these stored messages: the export's message id, its author and time
+    ("m-7 by @AmazonHelp at 2026-12-01 09:30 UTC"), for findings printed to people."""
+    names: dict[int, str] = {}
+    with session_factory(engine)() as session:
+        for chunk in _chunks(sorted(set(message_ids))):
+            for row in session.scalars(select(Message).where(Message.id.in_(chunk))):
+                by = f" by {row.author}" if row.author else ""
+                at = row.sent_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+                names[row.id] = f"{row.external_id}{by} at {at}"
+    return names
+
+
 def check_conversations(session: Session, conversation_ids: Iterable[int]) -> list[LedgerFinding]:
     """The ledger's checks over these conversations, for an import's summary. Only
     conversations with a promise can have findings."""
@@ -495,6 +508,7 @@ __all__ = [
     "check_conversations",
     "list_promises",
     "mark",
+    "message_names",
     "record_promises",
     "refresh",
     "settle",
