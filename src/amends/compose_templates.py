@@ -464,6 +464,9 @@ def _grammar(s: Section) -> Grammar:
             "not_ing",
             "leading",
             "not_finite_after",
+            "noun_starts",
+            "times",
+            "relatives",
             "examples",
             "__line__",
         )
@@ -478,7 +481,15 @@ def _grammar(s: Section) -> Grammar:
     grammar = Grammar(
         **{
             key: frozenset(w.lower() for w in s.strs(key))
-            for key in (*words, "not_past", "not_ing", "not_finite_after")
+            for key in (
+                *words,
+                "not_past",
+                "not_ing",
+                "not_finite_after",
+                "noun_starts",
+                "times",
+                "relatives",
+            )
         },
         participles={k.lower(): v.lower() for k, v in participles.items()},
         leading={str(k).lower(): str(v) for k, v in leading.items()},
