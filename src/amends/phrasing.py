@@ -124,6 +124,8 @@ class Grammar:
                 continue
             if word in self.stops:
                 return False
+            if word in self.finite and words[i - 1] in self.subjects:
+                continue  # a relative clause inside the phrase ("receipts for items you have…")
             if word in self.finite:
                 if relative:
                     relative -= 1
