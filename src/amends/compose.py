@@ -989,8 +989,9 @@ QUESTION_MAX = 70  # longer things to do read badly as one question ("Could you 
 
 def _said_in(phrase: str, text: str) -> bool:
     """Whether most of the longer words of ``phrase`` are already in ``text``."""
-    words = [w.lower() for w in _CONTENT.findall(phrase)]
-    said_words = {w.lower() for w in _CONTENT.findall(text)}
+    # by stem, so "waiting in" is said by "you waited in"
+    words = [w.lower()[:4] for w in _CONTENT.findall(phrase)]
+    said_words = {w.lower()[:4] for w in _CONTENT.findall(text)}
     return bool(words) and sum(w in said_words for w in words) >= 0.75 * len(words)
 
 
