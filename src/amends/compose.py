@@ -192,6 +192,8 @@ def compose(
             mistakes,
         )
     covered = {_component_of(h) for h in hints}
+    if writer.light:  # a light reply leaves these out on purpose
+        covered |= {data.blocks[b].component for b in data.light}
     # the customer reads both the public post and the private message
     reads = [report] if private is None else [report, analyzer.analyze(private)]
     missing = [
