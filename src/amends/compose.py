@@ -994,7 +994,8 @@ def _said_in(phrase: str, text: str) -> bool:
     # by stem, so "waiting in" is said by "you waited in"
     words = [w.lower()[:4] for w in _CONTENT.findall(phrase)]
     said_words = {w.lower()[:4] for w in _CONTENT.findall(text)}
-    return bool(words) and sum(w in said_words for w in words) >= 0.75 * len(words)
+    # one word in common is not enough ("pay £30 for a heater" is not "the heating failed")
+    return len(words) >= 2 and sum(w in said_words for w in words) >= 0.75 * len(words)
 
 
 def _like(found: re.Match[str], said_instead: str) -> str:
