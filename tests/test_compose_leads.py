@@ -213,7 +213,6 @@ ORDINARY = [
     "send us the receipts for the taxi",
     "retry the payment from the app",
     "claim Delay Repay on our website",
-    "DM us the tracking number",
 ]
 
 
@@ -376,7 +375,7 @@ DUE = [
 @pytest.mark.parametrize("incident", DUE, ids=lambda i: i["cause"] + str(i.get("noticed", "")))
 def test_every_posture_where_something_failed_has_an_apology(incident):
     for draft in drafts(incident):
-        body = draft.private or draft.text
+        body = full(draft)  # a private message follows the public post's apology
         assert ANALYZER.analyze(body).has("apology"), body
 
 

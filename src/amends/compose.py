@@ -192,9 +192,14 @@ def compose(
             mistakes,
         )
     covered = {_component_of(h) for h in hints}
-    full = analyzer.analyze(private) if private is not None else report
+    if writer.light:  # a light reply leaves these out on purpose
+        covered |= {data.blocks[b].component for b in data.light}
+    # the customer reads both the public post and the private message
+    reads = [report] if private is None else [report, analyzer.analyze(private)]
     missing = [
-        c for c in advice.required if c not in advice.omit and not full.has(c) and c not in covered
+        c
+        for c in advice.required
+        if c not in advice.omit and not any(r.has(c) for r in reads) and c not in covered
     ]
     if missing:
         warnings.append(
@@ -328,12 +333,39 @@ class _Writer:
         self.tone = tone
         self.cause = cause
         self.rule = advice.reasons[0].name if advice.reasons else advice.posture
-        self.sequence = data.sequences.get(self.rule) or data.sequences[advice.posture]
+        sequence = data.sequences.get(self.rule) or data.sequences[advice.posture]
         self.kind = data.kind_of(incident)
+        row = data.kind_row(incident)
+        self.care = bool(row and row.care)
+        if row:
+            if incident.cause != "ours":
+                sequence = tuple(b for b in sequence if b not in row.replaces)
+            sequence = (*row.opens, *sequence, *row.closes)
+        if self.care:
+            sequence = tuple(b for b in sequence if b != "gratitude")
+        self.light = self.is_light(row is not None)
+        if self.light:
+            sequence = tuple(b for b in sequence if b not in data.light)
+        self.sequence = sequence
         self.slot: str | None = None
         # the problem as given reads as a mistake on its own: say the regret without it
         self.unnamed = unnamed
         self.repairs: list[str] = []  # the mistakes repaired, for the draft's warnings
+
+    def is_light(self, has_kind: bool) -> bool:
+        """A small slip (low severity, nothing lost, the first time, no sensitive kind) takes a
+        light reply: one apology and the fix, no empathy or ownership lines."""
+        incident = self.incident
+        return (
+            incident.severity == "low"
+            and bool(incident.problem)
+            and not incident.losses
+            and not incident.prior_failures
+            and not incident.legal
+            and not has_kind
+            and incident.cause in ("ours", "outside", "unknown")
+            and self.advice.posture in ("full_apology", "regret_without_blame", "first_contact")
+        )
 
     # -- what the incident lacks -------------------------------------------------------------
     def hints(self) -> list[_Hint]:
@@ -414,37 +446,43 @@ class _Writer:
             greeting, signoff = self.frame(random.Random(choices_seed)) if frame else ("", "")
             text = self.layout(sentences, greeting, signoff)
             if not limit or post_length(text) <= limit:
+                detail = self.private_detail(text) if limit else None
+                if detail:
+                    return self.private_move(choices_seed, analyzer, False, detail)
                 return _Layout(text, (text,) if limit else ())
             drafts.append((sentences, greeting, signoff))
         for sentences, greeting, signoff in drafts[:2]:
             parts = self.thread(sentences, greeting, signoff)
             if parts:
+                detail = self.private_detail(" ".join(parts))
+                if detail:
+                    return self.private_move(choices_seed, analyzer, False, detail)
                 notes.append("too long for one post: a two-post thread")
                 return _Layout("\n\n".join(parts), parts, None, tuple(notes))
         return self.private_move(choices_seed, analyzer, sensitive=False)
 
-    def private_move(self, choices_seed: float, analyzer: Analyzer, sensitive: bool) -> _Layout:
-        """A short public post with no detail, and the full reply as a private message."""
-        chat = self.data.channels["chat"]
-        inner = _Writer(
-            self.data, self.incident, self.advice, chat, self.tone, self.cause, self.unnamed
-        )
-        inner.slot = self.slot
-        sentences = inner.repaired(
-            inner.sentences(random.Random(choices_seed), False, set()), analyzer
-        )
-        self.repairs += [r for r in inner.repairs if r not in self.repairs]
-        greeting, signoff = inner.frame(random.Random(choices_seed))
-        private = inner.layout(sentences, greeting, signoff)
+    def private_detail(self, public: str) -> str | None:
+        """The kind of private detail a public post would show (an address, medication, an
+        account or document, an amount), the customer's handle left aside."""
+        name = self.incident.customer_name or ""
+        return self.data.private_detail(public.replace(name, "") if name else public)
+
+    def private_move(
+        self, choices_seed: float, analyzer: Analyzer, sensitive: bool, detail: str | None = None
+    ) -> _Layout:
+        """A short public post with no detail, and the full reply as a private message. When
+        the public post names the problem, the private message does not say it again: it opens
+        with the details it promised."""
         rng = random.Random(choices_seed)
         greeting, signoff = self.frame(rng)
         values = self.values()
         frames = self.data.private
+        hidden = self.unnamed or bool(self.data.private_detail(self.incident.problem))
         candidates = (
             (frames.sensitive_proactive if self.incident.noticed is False else frames.sensitive)
             if sensitive
             else frames.public_short
-            if self.unnamed
+            if hidden
             else frames.public + frames.public_short
         )
         posts = [[_Sentence("apology", fill(t, values))] for t in candidates]
@@ -453,13 +491,37 @@ class _Writer:
             fitting = [t for t in texts if post_length(t) <= self.channel.limit]
             if fitting:
                 break
-        public = fitting[rng.randrange(len(fitting))] if sensitive else fitting[0]
-        note = (
-            "sensitive case: the public post holds no detail; send the facts in the private "
-            "message (`private`)"
-            if sensitive
-            else "too long for a two-post thread: the full reply moves to a private message"
+        public = fitting[rng.randrange(len(fitting))]
+        named = bool(self.incident.problem) and embed(values["problem"]) in public
+        chat = self.data.channels["chat"]
+        inner = _Writer(
+            self.data, self.incident, self.advice, chat, self.tone, self.cause, self.unnamed
         )
+        inner.slot = self.slot
+        if named:
+            inner.sequence = tuple(b for b in inner.sequence if b != "apology")
+        sentences = inner.sentences(random.Random(choices_seed), False, set())
+        sentences = inner.repaired(sentences, analyzer)
+        if named:
+            lead = frames.details[random.Random(choices_seed).randrange(len(frames.details))]
+            sentences = [_Sentence("opener", lead), *sentences]
+        self.repairs += [r for r in inner.repairs if r not in self.repairs]
+        inner_greeting, inner_signoff = inner.frame(random.Random(choices_seed))
+        private = inner.layout(sentences, inner_greeting, inner_signoff)
+        for pattern, said_there in self.data.in_private:
+            private = pattern.sub(lambda m, t=said_there: _like(m, t), private)
+        if sensitive:
+            note = (
+                "sensitive case: the public post holds no detail; send the facts in the private "
+                "message (`private`)"
+            )
+        elif detail:
+            note = (
+                f"private detail ({detail}) kept out of the public post: the full reply is in "
+                "the private message (`private`)"
+            )
+        else:
+            note = "too long for a two-post thread: the full reply moves to a private message"
         return _Layout(public, (public,), private, (note,))
 
     def thread(
@@ -504,6 +566,12 @@ class _Writer:
             if name == "follow_up" and follow and not follow.when and self.slot != "when":
                 choices = self.data.follow_up_without_when
             texts = [fill(c, values) for c in choices]
+            if name == "customer_actions" and (
+                len(values["actions"]) > QUESTION_MAX
+                or len(self.actions()[1]) > 0
+                or self.data.sensitive(self.incident)
+            ):
+                texts = [t for t in texts if not t.endswith("?")] or texts
             # a problem that already says "again" is not followed by another "again"
             if _AGAIN.search(self.incident.problem):
                 texts = [_SECOND_AGAIN.sub("", t) for t in texts]
@@ -536,14 +604,21 @@ class _Writer:
         """What picks a block's variants, most specific first (see compose.yaml)."""
         incident = self.incident
         out = ["unnamed"] if self.unnamed else []
+        out += ["question"] if not incident.problem else []
+        out += ["light"] if self.light else []
         out += ["proactive"] if incident.noticed is False else []
         out += ["cause_noun"] if self.cause_is_noun() else []
         if incident.compensation and self.data.returned_money.search(incident.compensation):
             out.append("returned")
+        when = (incident.follow_up or FollowUp()).when or ""
+        if self.data.conditional_when.search(when):
+            out.append("conditional")
+        elif self.data.purpose_when.search(when):
+            out.append("purpose")
         if self.specific_follow_up():
             out.append("specific")
         out += [self.kind] if self.kind else []
-        out += (["losses"] if incident.losses else []) + [self.rule, self.advice.posture]
+        out += (["losses"] if self.losses() else []) + [self.rule, self.advice.posture]
         return out
 
     def choices(self, block: Block, short: bool) -> tuple[str, ...]:
@@ -600,7 +675,10 @@ class _Writer:
         in one sentence ("I've refunded the fee and booked an engineer")."""
         if not self.incident.steps:
             return [self.data.slots["steps"]]
-        said_steps = [self.phrase(s, "steps") for s in self.incident.steps]
+        agent = self.incident.agent_name
+        said_steps = [
+            self.phrase(self.data.first_person(s, agent), "steps") for s in self.incident.steps
+        ]
         if not self.channel.join_steps:
             return [_sentence(s) for s in said_steps]
         out: list[str] = []
@@ -624,10 +702,19 @@ class _Writer:
         as sentences of their own, never forced into "Please …"."""
         grammar = self.data.grammar
         to_do, others = [], []
-        for action in self.incident.customer_actions:
+        actions = self.incident.customer_actions
+        # short things to do read well joined ("change your password and watch for…")
+        short = all(len(a) <= JOIN_MAX and " and " not in a for a in actions)
+        for action in actions:
             shape, bare = grammar.read(action, doing=False)
-            if shape == "to_do":
+            if shape == "to_do" and _NEGATIVE.match(bare):
+                others.append(_sentence("Please " + embed(bare)))  # never "Could you don't…"
+            elif shape == "to_do" and (not to_do or short):
                 to_do.append(embed(bare))
+            elif shape == "to_do":
+                # a second thing to do is its own sentence: joined, "watch your account for
+                # payments and call us if you see any and be wary of…" loses its reader
+                others.append(_sentence(_capital(bare)))
             else:
                 others.append(_sentence(_capital(self.phrase(action, "customer_actions", False))))
         return _join(to_do), others
@@ -638,6 +725,8 @@ class _Writer:
         grammar = self.data.grammar
         nouns, clauses = [], []
         for loss in self.incident.losses:
+            if _said_in(loss, self.incident.problem):
+                continue  # the problem says it already ("you waited 75 minutes on hold")
             shape = grammar.shape(loss)
             text = said(loss, self.data.phrase_forms["losses"], grammar)
             (nouns if shape == "noun" else clauses).append(text)
@@ -698,8 +787,7 @@ class _Writer:
         if not follow:
             return False
         when = (follow.when or "").lower()
-        conditional = re.match(r"(?:if|unless|whenever|once|as soon as|when|should)\b", when)
-        return bool(self.contact()[1] or conditional)
+        return bool(self.contact()[1] or self.data.specific_when.search(when))
 
     def values(self) -> dict[str, str]:
         incident, data = self.incident, self.data
@@ -735,7 +823,7 @@ class _Writer:
             "When": _capital(when),
             "compensation": compensation,
             "Compensation": _capital(compensation),
-            "name": incident.customer_name or "",
+            "name": data.greeting_name(incident.customer_name or ""),
             "agent": agent,
             "initials": "".join(w[0].upper() for w in agent.split() if w[:1].isalpha())[:3],
             "feeling": feeling,
@@ -753,7 +841,10 @@ class _Writer:
         else:
             greeting = rng.choice(channel.anonymous)
         if incident.agent_name:
-            signoff = fill(rng.choice(channel.signoff), values)
+            serious = self.incident.severity == "high" or self.advice.posture == "legal_review"
+            care = (self.care or serious) and channel.signoff_care
+            signoffs = channel.signoff_care if care else None
+            signoff = fill(rng.choice(signoffs or channel.signoff), values)
         elif self.slot == "agent_name":
             signoff = fill(channel.signoff[0], {"agent": self.data.slots["agent_name"]})
         else:
@@ -877,9 +968,40 @@ def _join(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-_EXACT = ("unnamed", "proactive", "cause_noun", "returned", "specific", "losses")
+_EXACT = (
+    "unnamed",
+    "question",
+    "light",
+    "conditional",
+    "purpose",
+    "proactive",
+    "cause_noun",
+    "returned",
+    "specific",
+    "losses",
+)
 _AGAIN = re.compile(r"\bagain\b", re.I)
 _SECOND_AGAIN = re.compile(r",? (?:once )?again(?=[.,])", re.I)
+
+
+_NEGATIVE = re.compile(r"(?i)(?:don[’']t|do not|never)\b")
+JOIN_MAX = 50  # longer things to do are each a sentence of their own
+QUESTION_MAX = 70  # longer things to do read badly as one question ("Could you … and …?")
+
+
+def _said_in(phrase: str, text: str) -> bool:
+    """Whether most of the longer words of ``phrase`` are already in ``text``."""
+    # by stem, so "waiting in" is said by "you waited in"
+    words = [w.lower()[:4] for w in _CONTENT.findall(phrase)]
+    said_words = {w.lower()[:4] for w in _CONTENT.findall(text)}
+    # one word in common is not enough ("pay £30 for a heater" is not "the heating failed")
+    return len(words) >= 2 and sum(w in said_words for w in words) >= 0.75 * len(words)
+
+
+def _like(found: re.Match[str], said_instead: str) -> str:
+    """``said_instead`` with a capital when ``found`` opens a sentence."""
+    before = found.string[: found.start()].rstrip()
+    return _capital(said_instead) if not before or before[-1] in ".!?" else said_instead
 
 
 def _capital(text: str) -> str:

@@ -87,6 +87,7 @@ class Channel:
     limit: int
     paragraphs: tuple[str, ...] = ()  # blocks that start a new paragraph
     join_steps: bool = False
+    signoff_care: tuple[str, ...] = ()  # for a case that calls for care (bereavement, injury)
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,12 @@ class Kind:
     name: str
     sensitive: bool
     pattern: re.Pattern[str]
+    opens: tuple[str, ...] = ()  # blocks said first ("I'm so sorry for your loss.")
+    closes: tuple[str, ...] = ()  # blocks said last ("Please take care of yourself.")
+    # blocks the opening replaces when the fault is not ours (a condolence, not "we're sorry
+    # your mum passed away and the tickets…")
+    replaces: tuple[str, ...] = ()
+    care: bool = False  # a warm, unhurried sign-off, no stock gratitude
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,28 @@ class Rewording:
             return None
         parts = {k: v for k, v in m.groupdict().items() if v}
         return fill(self.said, parts)
+
+
+@dataclass(frozen=True)
+class AgentSelf:
+    """A phrase that names the agent who signs the reply, said in the first person: the agent
+    never writes about themself in the third person. ``{agent}`` in the pattern stands for the
+    agent's name, full or first."""
+
+    pattern: str
+    said: str
+    examples: tuple[tuple[str, str, str], ...]  # (agent, given, said)
+
+    def apply(self, phrase: str, agent: str) -> str:
+        name = re.sub(r"\s*[,(].*$", "", agent).strip()
+        if not name:
+            return phrase
+        names = sorted({name, name.split()[0]}, key=len, reverse=True)
+        alternation = "(?:" + "|".join(re.escape(n) for n in names) + ")"
+        pattern = re.compile(self.pattern.replace("{agent}", alternation))
+        return pattern.sub(
+            lambda m: fill(self.said, {k: v or "" for k, v in m.groupdict().items()}), phrase
+        )
 
 
 @dataclass(frozen=True)
@@ -160,6 +189,7 @@ class PrivateFrames:
     sensitive: tuple[str, ...]
     sensitive_proactive: tuple[str, ...]
     thread: tuple[str, str]
+    details: tuple[str, ...]  # opens a private message whose public post named the problem
 
 
 @dataclass(frozen=True)
@@ -192,6 +222,14 @@ class ComposeData:
     follow_up_by_others: tuple[str, ...]
     contact_verbs: tuple[str, ...]
     when_starts: tuple[str, ...]
+    specific_when: re.Pattern[str]
+    conditional_when: re.Pattern[str]
+    purpose_when: re.Pattern[str]
+    light: tuple[str, ...]  # blocks a light reply leaves out
+    private_details: tuple[tuple[str, re.Pattern[str]], ...]
+    in_private: tuple[tuple[re.Pattern[str], str], ...]
+    agent_self: tuple[AgentSelf, ...]
+    titles: frozenset[str]
     channels: Mapping[str, Channel]
     private: PrivateFrames
     tones: Mapping[str, Tone]
@@ -203,6 +241,14 @@ class ComposeData:
             return incident.kind
         words = " ".join(filter(None, (incident.problem, incident.cause_detail)))
         return next((k.name for k in self.kinds if k.pattern.search(words)), None)
+
+    def kind_row(self, incident: Incident) -> Kind | None:
+        kind = self.kind_of(incident)
+        return next((k for k in self.kinds if k.name == kind), None)
+
+    def private_detail(self, text: str) -> str | None:
+        """The kind of private detail ``text`` holds (an address, medication…), if any."""
+        return next((name for name, pattern in self.private_details if pattern.search(text)), None)
 
     def sensitive(self, incident: Incident) -> bool:
         kind = self.kind_of(incident)
@@ -219,6 +265,25 @@ class ComposeData:
     def reword_cause(self, cause: str) -> str:
         """``cause`` without pointing at a third party, when a rewording fits it."""
         return next((r for r in (w.apply(cause) for w in self.third_party) if r), cause)
+
+    def first_person(self, phrase: str, agent: str | None) -> str:
+        """``phrase`` with the signing agent's name said as "I" or "me"."""
+        for rule in self.agent_self if agent else ():
+            phrase = rule.apply(phrase, agent or "")
+        return phrase
+
+    def greeting_name(self, name: str) -> str:
+        """The name a greeting uses: the first name ("Helen Marsh" -> "Helen"), or a title with
+        the surname ("Mr Daniel Okafor" -> "Mr Okafor"); never a job title or company
+        ("Dev Kapoor (Finance Director, …)" -> "Dev"). A handle is kept as written."""
+        if name.startswith("@"):
+            return name
+        words = re.sub(r"\s*[,(].*$", "", name).split()
+        if not words:
+            return name
+        if words[0].rstrip(".").lower() in self.titles:
+            return " ".join([words[0], words[-1]]) if len(words) > 1 else words[0]
+        return words[0]
 
     def loss_kind(self, loss: str) -> LossKind:
         return next(k for k in self.loss_kinds if k.pattern.search(loss))
@@ -251,6 +316,14 @@ def load_compose(path: Path | None = None) -> ComposeData:
             "contacts",
             "follow_up_brings",
             "when_starts",
+            "specific_when",
+            "conditional_when",
+            "purpose_when",
+            "light",
+            "private_details",
+            "in_private",
+            "agent_self",
+            "titles",
             "follow_up_by_others",
             "contact_verbs",
             "channels",
@@ -271,7 +344,7 @@ def load_compose(path: Path | None = None) -> ComposeData:
     for posture in POSTURES:
         if posture not in sequences:
             raise sequences_section.fail(f"no sequence for posture {posture!r}")
-    for key in ("optional", "facts"):
+    for key in ("optional", "facts", "light"):
         for name in root.strs(key):
             if name not in blocks:
                 raise root.fail(f"`{key}` names unknown block {name!r}")
@@ -306,6 +379,7 @@ def load_compose(path: Path | None = None) -> ComposeData:
                 "limit",
                 "paragraphs",
                 "join_steps",
+                "signoff_care",
                 "__line__",
             )
         )
@@ -323,6 +397,7 @@ def load_compose(path: Path | None = None) -> ComposeData:
             limit=s.int("limit"),
             paragraphs=paragraphs,
             join_steps=s.bool("join_steps", False),
+            signoff_care=s.strs("signoff_care", ()),
         )
     private = root.section("private")
     thread = private.strs("thread")
@@ -366,6 +441,16 @@ def load_compose(path: Path | None = None) -> ComposeData:
         follow_up_by_others=_templates(root, "follow_up_by_others"),
         contact_verbs=root.strs("contact_verbs"),
         when_starts=root.strs("when_starts"),
+        specific_when=root.regex("specific_when"),
+        conditional_when=root.regex("conditional_when"),
+        purpose_when=root.regex("purpose_when"),
+        light=root.strs("light"),
+        private_details=tuple(
+            (s.str("name"), s.regex("pattern")) for s in root.sections("private_details")
+        ),
+        in_private=forms("in_private", "said"),
+        agent_self=_agent_self(root),
+        titles=frozenset(t.lower() for t in root.strs("titles")),
         channels=channels,
         private=PrivateFrames(
             public=_templates(private, "public"),
@@ -373,9 +458,14 @@ def load_compose(path: Path | None = None) -> ComposeData:
             sensitive=_templates(private, "sensitive"),
             sensitive_proactive=_templates(private, "sensitive_proactive"),
             thread=(thread[0], thread[1]),
+            details=_templates(private, "details"),
         ),
         tones=tones,
     )
+    for kind in data.kinds:
+        for name in (*kind.opens, *kind.closes, *kind.replaces):
+            if name not in blocks:
+                raise root.fail(f"kind {kind.name!r} names unknown block {name!r}")
     if data.loss_kinds[-1].pattern.pattern != ".":
         raise losses.fail("the last loss kind must match any loss (pattern '.')")
     last = data.feelings[-1]
@@ -441,7 +531,15 @@ def _feelings(root: Section) -> tuple[Feelings, ...]:
 def _kinds(root: Section) -> tuple[Kind, ...]:
     kinds = []
     for s in root.sections("kinds"):
-        kind = Kind(s.choice("name", KINDS), s.bool("sensitive"), s.regex("pattern"))
+        kind = Kind(
+            s.choice("name", KINDS),
+            s.bool("sensitive"),
+            s.regex("pattern"),
+            opens=s.strs("opens", ()),
+            closes=s.strs("closes", ()),
+            replaces=s.strs("replaces", ()),
+            care=s.bool("care", False),
+        )
         for example in s.strs("examples"):
             if not kind.pattern.search(example):
                 raise s.fail(f"the example {example!r} does not read as {kind.name}")
@@ -464,6 +562,9 @@ def _grammar(s: Section) -> Grammar:
             "not_ing",
             "leading",
             "not_finite_after",
+            "noun_starts",
+            "times",
+            "relatives",
             "examples",
             "__line__",
         )
@@ -478,7 +579,15 @@ def _grammar(s: Section) -> Grammar:
     grammar = Grammar(
         **{
             key: frozenset(w.lower() for w in s.strs(key))
-            for key in (*words, "not_past", "not_ing", "not_finite_after")
+            for key in (
+                *words,
+                "not_past",
+                "not_ing",
+                "not_finite_after",
+                "noun_starts",
+                "times",
+                "relatives",
+            )
         },
         participles={k.lower(): v.lower() for k, v in participles.items()},
         leading={str(k).lower(): str(v) for k, v in leading.items()},
@@ -518,6 +627,27 @@ def _returned_money(s: Section) -> re.Pattern[str]:
                     "customer's own money returned"
                 )
     return pattern
+
+
+def _agent_self(root: Section) -> tuple[AgentSelf, ...]:
+    out = []
+    for s in root.sections("agent_self"):
+        pairs = s.data.get("examples")
+        if not isinstance(pairs, list) or not pairs:
+            raise s.fail("`examples` must list [agent, given, said] triples")
+        rule = AgentSelf(s.str("pattern"), s.str("said"), tuple(tuple(p) for p in pairs))
+        try:
+            re.compile(rule.pattern.replace("{agent}", "x"))
+        except re.error as exc:
+            raise s.fail(f"bad pattern: {exc}") from exc
+        for agent, given, said in rule.examples:
+            if rule.apply(given, agent) != said:
+                raise s.fail(
+                    f"the example {given!r} (agent {agent!r}) is said "
+                    f"{rule.apply(given, agent)!r}, not {said!r}"
+                )
+        out.append(rule)
+    return tuple(out)
 
 
 def _rewordings(root: Section) -> tuple[Rewording, ...]:

@@ -16,7 +16,7 @@ MAX_PHRASE = 300
 INCIDENT_CAUSES: tuple[str, ...] = (*CAUSES, "none")
 # Severity words people write that are not one of SEVERITIES, and the level each is read as.
 SEVERITY_ALIASES = {"critical": "high", "urgent": "high", "severe": "high", "minor": "low"}
-KINDS: tuple[str, ...] = ("data_breach", "injury", "bereavement", "legal", "service")
+KINDS: tuple[str, ...] = ("data_breach", "injury", "bereavement", "health", "legal", "service")
 
 
 class IncidentError(ValueError):

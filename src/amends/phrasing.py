@@ -36,7 +36,16 @@ class Grammar:
     leading: Mapping[str, str]
     # words before a past form that make it a participle, not a verb ("the items not recovered")
     not_finite_after: frozenset[str]
-    window: int = 10  # how many words after the first a finite verb is looked for
+    # words that open a noun phrase though they are not determiners ("possible overdraft
+    # charges", "over £200 on clothes", "extra fees"): never a verb to do
+    noun_starts: frozenset[str] = frozenset()
+    # words that open a time expression ("Sunday 13 December services are running…"): the
+    # phrase is a clause when a verb follows anywhere, else a noun phrase; never a verb to do
+    times: frozenset[str] = frozenset()
+    # stops that open a relative clause ("the mill that supplies the fabric had a fire"): the
+    # main verb may come after it
+    relatives: frozenset[str] = frozenset()
+    window: int = 20  # how many words after the first a finite verb is looked for
 
     def read(self, phrase: str, doing: bool = True) -> tuple[str, str]:
         """The shape of ``phrase`` (clause, done, under_way, to_do or noun) and the phrase to
@@ -68,29 +77,59 @@ class Grammar:
             return "done" if doing else "to_do"
         if self.is_past(first):
             return "done"
+        if first in self.stops and first not in self.determiners:
+            return "clause"  # a condition first ("if your mum has no tablets left, ask…")
+        if first in self.noun_starts:
+            return "clause" if self.has_finite(words, past_from=1) else "noun"
         if first.endswith("ing") and len(first) > 4 and first not in self.not_ing:
             return "under_way"
+        if re.sub(r"['’]s$", "", first) in self.times or _DATE.match(first):
+            return "clause" if self.has_verb(words) else "noun"
         if first in self.determiners or first[:1].isdigit() or first[:1] in "£$€":
             return "clause" if self.has_finite(words, past_from=2) else "noun"
-        # a verb to do, unless a verb follows its first word: "engineers checked the line"
-        return "clause" if self.has_finite(words, past_from=1, past_to=1) else "to_do"
+        if _PLURAL.match(first):
+            return "clause" if self.has_finite(words, past_from=1) else "noun"
+        # a verb to do, unless a verb follows its first word: "engineers checked the line"; a
+        # determiner after the first word makes it a verb with an object ("reimburse any
+        # charges your bank applies")
+        return "clause" if self.has_finite(words, 1, 1, objects=True) else "to_do"
+
+    def has_verb(self, words: list[str]) -> bool:
+        """Whether a finite verb or a verb of ``verbs`` comes anywhere after the first word."""
+        return any(w in self.finite or w in self.verbs for w in words[1:])
 
     def is_past(self, word: str) -> bool:
         if word in self.past or word in self.participles or word in self.participles.values():
             return True
         return word.endswith("ed") and len(word) > 3 and word not in self.not_past
 
-    def has_finite(self, words: list[str], past_from: int, past_to: int | None = None) -> bool:
+    def has_finite(
+        self, words: list[str], past_from: int, past_to: int | None = None, objects: bool = False
+    ) -> bool:
         """Whether a finite verb follows the first word before a word of ``stops``: an
         auxiliary anywhere; a verb of ``verbs`` anywhere, or a past form from word ``past_from``
         (to ``past_to``), when the word before it is not a determiner ("the signed form"), a
         possessive ("the night's stay"), a subject ("the £220 you're owed") or a word of
-        ``not_finite_after``."""
+        ``not_finite_after``. After a word of ``relatives`` the first verb belongs to the
+        relative clause and a second one is the phrase's own ("the mill that supplies the fabric
+        had a fire"). With ``objects``, a determiner ends the search: the words before it are a
+        verb and its object, not a subject ("reimburse any charges your bank applies")."""
         last = self.window if past_to is None else past_to
+        relative = 0  # verbs still owed to an open relative clause
         for i, word in enumerate(words[1 : self.window + 1], start=1):
+            if objects and word in self.determiners:
+                return False
+            if word in self.relatives and i > 1:
+                relative = 1
+                continue
             if word in self.stops:
                 return False
+            if word in self.finite and words[i - 1] in self.subjects:
+                continue  # a relative clause inside the phrase ("receipts for items you have…")
             if word in self.finite:
+                if relative:
+                    relative -= 1
+                    continue
                 return True
             before = words[i - 1]
             verb_here = before not in self.determiners and before not in self.not_finite_after
@@ -101,7 +140,12 @@ class Grammar:
             if verb_here and (
                 word in self.verbs or (past_from <= i <= last and self.is_past(word))
             ):
+                if relative:
+                    relative -= 1
+                    continue
                 return True
+            if relative and _THIRD_PERSON.match(word) and before in self.relatives:
+                relative -= 1  # "that supplies", "which serves": the relative clause's verb
         return False
 
     def participle(self, phrase: str) -> str:
@@ -114,6 +158,10 @@ class Grammar:
 
 
 _WORDS = re.compile(r"[^\s]+")
+# a plural noun ("groceries", "sales"), not a verb ending in -ss or -us ("pass", "focus")
+_PLURAL = re.compile(r"^[a-z]{3,}(?:ies|[^su'’]s)$")
+_DATE = re.compile(r"^\d{1,2}(?:st|nd|rd|th)$|^\d{1,2}[/.-]\d{1,2}")
+_THIRD_PERSON = re.compile(r"^[a-z]{3,}(?:es|[^su'’]s)$")
 
 
 def said(phrase: str, forms: Mapping[str, str], grammar: Grammar, doing: bool = True) -> str:
@@ -129,7 +177,11 @@ def said(phrase: str, forms: Mapping[str, str], grammar: Grammar, doing: bool = 
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], forms[shape])
 
 
-_KEEP_CASE = re.compile(r"^(?:I\b|[A-Z]{2,}\b|[A-Z][a-z]+ [A-Z])")
+_KEEP_CASE = re.compile(
+    r"^(?:I\b|[A-Z]{2,}\b|[A-Z][a-z]+ [A-Z]|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"
+    r"|(?:January|February|March|April|May|June|July|August|September|October|November"
+    r"|December)\b)"
+)
 
 
 def embed(phrase: str) -> str:
