@@ -298,6 +298,14 @@ def test_actions_joined_by_and_are_promises_of_their_own_unless_the_same():
         ("We'll look into", "investigate", "vague"),
         ("contact you by Friday", "contact", "dated"),
     ]
+    # a later action without a time of its own is due when the one before it is
+    text = "I'll check your speeds on Thursday morning and email you the results."
+    found = extract_promises(text, when(WED), "Europe/London")
+    assert [(p.text, p.kind) for p in found] == [
+        ("I'll check your speeds on Thursday morning", "dated"),
+        ("email you", "dated"),
+    ]
+    assert found[0].due == found[1].due
     text = "I'll be happy to look into the text you received and see what I can do to help."
     found = extract_promises(text, when(WED), "Europe/London")
     assert [(p.text, p.action) for p in found] == [

@@ -218,9 +218,20 @@ class PromiseRules:
             head_time = self._time_facts(folded, head, c0, clock, last=True) if head < c0 else None
             head_trigger = self._trigger(folded, head, c0, "before") if head < c0 else None
             pieces = self._chained(folded, c0, acted, clause_end)
+            earlier_time = head_time
             for k, (a0, action, a1) in enumerate(pieces):
                 region_end = pieces[k + 1][0] if k + 1 < len(pieces) else clause_end
-                facts = self._time_facts(folded, a1, region_end, clock, last=False) or head_time
+                facts = self._time_facts(folded, a1, region_end, clock, last=False)
+                # "I'll check it on Thursday and email you": the email is due when the check is
+                # (its words stay its own: the time is said once, for the first)
+                if facts is None:
+                    facts = (
+                        earlier_time
+                        if k == 0 or earlier_time is None
+                        else (earlier_time[0], a0, a1)
+                    )
+                else:
+                    earlier_time = facts
                 trigger = self._trigger(folded, a1, region_end, "after") or head_trigger
                 out.append(self._promise(text, a0, a1, action, facts, trigger, clock))
         return out
