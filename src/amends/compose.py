@@ -193,6 +193,12 @@ def compose(
         )
     covered = {_component_of(h) for h in hints}
     full = analyzer.analyze(private) if private is not None else report
+    # a promise with no time is a fact the incident lacks: the draft is sent, the agent warned
+    for note in report.notes + (full.notes if full is not report else ()):
+        warnings.append(
+            f"{note.code} {note.name}: {note.message}"
+            + (f" {note.suggestions[0]}" if note.suggestions else "")
+        )
     missing = [
         c for c in advice.required if c not in advice.omit and not full.has(c) and c not in covered
     ]
