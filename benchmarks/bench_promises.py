@@ -6,6 +6,10 @@ each, so machine noise hits both; it prints messages/second (median and best pas
 promises / analyze (above 1.0 extraction is the faster of the two).
 
     .venv/bin/python benchmarks/bench_promises.py [--repeat 5] [--limit N]
+
+Then the cost of the vague-promise note (P001) in ``analyze``: the same replies analysed with the
+note and its keyword prefilter (the shipped path), with the note and no prefilter (extraction on
+every reply), and without the note, in alternating passes; it prints the ratios.
 """
 
 from __future__ import annotations
@@ -14,12 +18,16 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from corpus import load_replies
 
 import amends
-from amends.promises import extract_promises
+from amends.analyzer import Analyzer
+from amends.model import Config
+from amends.notes import VaguePromises
+from amends.promises import extract_promises, promise_rules
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,7 +66,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         rates["amends.analyze(reply)"]
     )
     print(f"  ratio promises / analyze: {ratio:.2f}")
+    note_cost(texts, args.repeat)
     return 0
+
+
+def note_cost(texts: Sequence[str], repeat: int) -> None:
+    """analyze with the P001 note (prefilter on, off) against analyze without it."""
+    shipped = Analyzer(Config())
+    plain = Analyzer(Config())
+    plain.vague_promises = VaguePromises(replace(promise_rules(), prefilter=None))
+    without = Analyzer(Config(ignore=("P001",)))
+    contenders = {"with note, prefilter": shipped, "with note, no prefilter": plain,
+                  "without note": without}  # fmt: skip
+    rates: dict[str, list[float]] = {name: [] for name in contenders}
+    for analyzer in contenders.values():
+        for text in texts:
+            analyzer.analyze(text)
+    for _ in range(repeat):
+        for name, analyzer in contenders.items():
+            start = time.perf_counter()
+            for text in texts:
+                analyzer.analyze(text)
+            rates[name].append(len(texts) / (time.perf_counter() - start))
+    passed = sum(promise_rules().may_promise(t) for t in texts)
+    print(f"P001 in analyze: the prefilter passes {passed} of {len(texts)} replies "
+          f"({passed / len(texts):.0%})")  # fmt: skip
+    median = {name: statistics.median(values) for name, values in rates.items()}
+    for name, value in median.items():
+        print(f"  analyze, {name:24} {value:9,.0f} msg/s (best {max(rates[name]):,.0f})")
+    base = median["without note"]
+    for name in ("with note, prefilter", "with note, no prefilter"):
+        print(f"  ratio ({name}) / (without note): {median[name] / base:.3f}")
 
 
 if __name__ == "__main__":

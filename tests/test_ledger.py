@@ -379,3 +379,27 @@ def test_twcs_import_then_overdue_promises_end_to_end(tmp_path):
     every = _listed(url, "--due", "all")
     assert len(every) == sum(summary["promises"].values())
     assert {p["kind"] for p in every} <= {"dated", "triggered", "vague"}
+
+
+def test_a_vague_promise_is_reported_once_by_the_conversation_check(url):
+    """The analyzer's P001 note is stored with the message's analysis; the conversation check
+    reports the ledger's own P001 alone, in the same words, so the promise is named once."""
+    from amends.store.models import Analysis, Message
+
+    _imported(url)
+    done = _run("conversation", "check", "c-3", "--db", url, "--format", "json")
+    found = json.loads(done.output)["findings"]
+    assert [(f["code"], f["match"]) for f in found] == [("P001", "We'll be in touch")]
+    with session_factory(make_engine(url))() as session:
+        stored = session.scalars(
+            select(Analysis.report)
+            .join(Message, Analysis.message_id == Message.id)
+            .where(Message.external_id == "c3-2")
+        ).one()
+    notes = [f for f in stored["findings"] if f["kind"] == "note"]
+    assert [(n["code"], n["start"], n["end"]) for n in notes] == [
+        ("P001", found[0]["start"], found[0]["end"])
+    ]
+    assert notes[0]["message"] == found[0]["message"]
+    text = _run("conversation", "check", "c-3", "--db", url)
+    assert text.output.count("P001") == 1

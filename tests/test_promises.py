@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -114,6 +115,7 @@ def test_the_catalogue_is_well_formed():
         ('close_of_business: "17:00"', 'close_of_business: "5pm"', "not a time of day"),
         ("    action: refund\n", "    action: refunds\n", "action 'refunds' is not one of"),
         ("pattern: 'first thing", "pattern: '(first thing", "bad pattern"),
+        ('  - "will"\n', "", "the cue 'we-will' example 'We will be in touch.' promises"),
     ],
 )
 def test_a_bad_data_file_names_the_file_and_line(tmp_path, find, put, message):
@@ -296,6 +298,14 @@ def test_actions_joined_by_and_are_promises_of_their_own_unless_the_same():
         ("We'll look into", "investigate", "vague"),
         ("contact you by Friday", "contact", "dated"),
     ]
+    # a later action without a time of its own is due when the one before it is
+    text = "I'll check your speeds on Thursday morning and email you the results."
+    found = extract_promises(text, when(WED), "Europe/London")
+    assert [(p.text, p.kind) for p in found] == [
+        ("I'll check your speeds on Thursday morning", "dated"),
+        ("email you", "dated"),
+    ]
+    assert found[0].due == found[1].due
     text = "I'll be happy to look into the text you received and see what I can do to help."
     found = extract_promises(text, when(WED), "Europe/London")
     assert [(p.text, p.action) for p in found] == [
@@ -554,3 +564,44 @@ def test_the_readme_promises_example_is_the_real_output():
     result = CliRunner().invoke(app, shlex.split(typed)[2:])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == json.loads(shown)
+
+
+# -- the prefilter ---------------------------------------------------------------------------------
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "corpus"
+
+
+def _corpus_replies(limit: int = 3000) -> list[str]:
+    import csv
+
+    path = CORPUS / "twcs_5k.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent: the corpus ships in shared/ next to the repository")
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [r["text"] for r in csv.DictReader(handle) if r["inbound"] == "False"]
+    return rows[:limit]
+
+
+def test_the_prefilter_never_changes_what_extraction_finds_on_the_corpus():
+    plain = replace(RULES, prefilter=None)
+    at, zone = when(WED), ZoneInfo("Europe/London")
+    skipped = 0
+    for text in _corpus_replies():
+        assert RULES.extract(text, at, zone) == plain.extract(text, at, zone), text
+        skipped += not RULES.may_promise(text)
+    assert skipped > 0  # the prefilter does skip some replies, or it buys nothing
+
+
+@pytest.mark.parametrize(
+    ("text", "may"),
+    [
+        ("Sorry for the wait, that is not the service we want.", False),
+        ("We\u2019ll be in touch.", True),
+        ("DM us so we can connect.", True),
+        ("Expect a call before the 14th.", True),
+        ("WE WILL CALL YOU.", True),
+    ],
+)
+def test_the_prefilter_reads_curly_apostrophes_and_any_case(text, may):
+    assert RULES.may_promise(text) is may
+    if not may:
+        assert extract_promises(text, when(WED), "Europe/London") == []

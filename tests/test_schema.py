@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from amends import COMPONENTS, LABELS, SCHEMA_VERSION
 from amends.cli import app
-from amends.model import CAUSES
+from amends.model import CAUSES, FINDING_KINDS
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schema"
 REPORT = json.loads((SCHEMAS / "report.v1.json").read_text(encoding="utf-8"))
@@ -32,6 +32,7 @@ ROWS = [
     {"id": None, "text": "Thank you for contacting us."},
     {"id": {"ticket": 7}, "text": ""},
     {"id": "slots", "text": "Hi [name], I'm sorry: [the cause, in one sentence]."},
+    {"id": "vague", "text": "Sorry about the delay. We'll be in touch."},
 ]
 
 
@@ -58,6 +59,7 @@ def test_the_schema_agrees_with_the_library():
     defs = REPORT["$defs"]
     assert defs["label"]["enum"] == list(LABELS)
     assert defs["component"]["enum"] == list(COMPONENTS)
+    assert defs["findingFields"]["properties"]["kind"]["enum"] == list(FINDING_KINDS)
     assert defs["situationFields"]["properties"]["cause"]["enum"] == list(CAUSES)
     assert defs["reportFields"]["properties"]["schema_version"]["const"] == SCHEMA_VERSION
     assert REPORT["$id"].endswith(f"v{SCHEMA_VERSION}")
@@ -78,7 +80,7 @@ def test_every_analyze_row_validates_reports_and_errors(fmt):
     for row in rows:
         assert errors(REPORT["$id"], row) == [], row
     kinds = {f["kind"] for row in rows for f in row.get("findings", [])}
-    assert kinds == {"component", "mistake", "missing"}
+    assert kinds == {"component", "mistake", "missing", "note"}
     assert sum("error" in row for row in rows) == 2
     assert [row["unfinished"] for row in rows if "error" not in row] == [
         False,
@@ -86,6 +88,12 @@ def test_every_analyze_row_validates_reports_and_errors(fmt):
         False,
         False,
         True,
+        False,
+    ]
+    vague = next(row for row in rows if row.get("id") == "vague")
+    notes = [f for f in vague["findings"] if f["kind"] == "note"]
+    assert [(f["code"], f["label"], f["match"]) for f in notes] == [
+        ("P001", "follow_up", "We'll be in touch")
     ]
 
 
@@ -95,7 +103,9 @@ def test_a_csv_row_validates_too():
         assert errors(REPORT["$id"], json.loads(line)) == []
 
 
-@pytest.mark.parametrize("text", [ROWS[0]["text"], ROWS[-1]["text"]], ids=["plain", "slots"])
+@pytest.mark.parametrize(
+    "text", [ROWS[0]["text"], ROWS[5]["text"], ROWS[6]["text"]], ids=["plain", "slots", "vague"]
+)
 @pytest.mark.parametrize("customer", [None, "I waited 3 hours for a refund that never came!"])
 def test_check_json_validates_as_the_report_plus_its_named_extras(customer, text):
     args = ["check", text, "--format", "json"]

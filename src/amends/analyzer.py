@@ -15,8 +15,17 @@ from .engine import Engine, _dedupe
 from .fastsearch import with_first_chars
 from .learned import LearnedModel, load_model
 from .model import COMPONENTS, LABELS, Config, Finding, Report, Situation
+from .notes import NOTE_RULES, VAGUE_PROMISE, VaguePromises
 from .prefilter import Keywords, save_pattern_facts
-from .rules import Lexicons, Rule, load_lexicons, load_rules, select_rules, unknown_selectors
+from .rules import (
+    Lexicons,
+    Rule,
+    is_selected,
+    load_lexicons,
+    load_rules,
+    select_rules,
+    unknown_selectors,
+)
 from .score import Weights, load_weights
 from .situation import SituationModel, load_situation
 from .slots import SlotFinder, blank, quote_original, situation_quoting, slot_finder
@@ -47,13 +56,21 @@ class Analyzer:
         )
         self.lexicons = lexicons or load_lexicons()
         self.all_rules = rules if rules is not None else load_rules(lexicons=self.lexicons)
-        unknown = unknown_selectors(self.config.select + self.config.ignore, self.all_rules)
+        unknown = unknown_selectors(
+            self.config.select + self.config.ignore, [*self.all_rules, *NOTE_RULES]
+        )
         if unknown:
             raise ValueError(
                 f"no rule matches {', '.join(repr(u) for u in unknown)}; selectors are rule "
                 "codes (M201), code prefixes (M2), names (sorry-you-feel) or taxonomy labels"
             )
         self.rules = select_rules(self.all_rules, self.config.select, self.config.ignore)
+        # the vague-promise note (P001); None when the selectors leave it out
+        self.vague_promises: VaguePromises | None = (
+            VaguePromises()
+            if is_selected(VAGUE_PROMISE, self.config.select, self.config.ignore)
+            else None
+        )
         # components some enabled detector can find; only these can be reported missing
         self.detectable = {r.label for r in self.rules if not r.is_check}
         self._needs_failure = frozenset(
@@ -138,6 +155,9 @@ class Analyzer:
         if slots:
             found = quote_original(found, text)
             situation = situation_quoting(situation, text)
+        if self.vague_promises is not None:
+            # notes come after the score: they advise, and change no label, score or quality
+            found += self.vague_promises.find(blank(text, slots) if slots else text, text)
         # In field order: a frozen dataclass takes positional arguments in half the time.
         return Report(
             text,

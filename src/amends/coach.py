@@ -100,7 +100,8 @@ class Suggestion:
 
 @dataclass(frozen=True, slots=True)
 class Flag:
-    """A mistake the coach left in place because it carries the agent's facts or position."""
+    """A mistake the coach left in place because it carries the agent's facts or position, or a
+    note it cannot act on alone (a vague promise: only the agent knows when it will happen)."""
 
     code: str
     label: str
@@ -1210,6 +1211,9 @@ def coach(
     if "apology" in wanted and "acknowledge" in wanted:
         wanted.remove("acknowledge")  # the apology's example names the problem
     suggestions = tuple(Suggestion(c, data.slots[c].why, data.slots[c].example) for c in wanted)
+    for note in current.notes:
+        # the coach cannot invent a due time: the note goes to the agent with its suggestion
+        engine.flag(rewrite.text, note, note.why, note.suggestions[0] if note.suggestions else "")
     flags = []
     for flag in engine.flags.values():
         if flag.match not in rewrite.text:

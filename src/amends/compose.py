@@ -196,6 +196,13 @@ def compose(
         covered |= {data.blocks[b].component for b in data.light}
     # the customer reads both the public post and the private message
     reads = [report] if private is None else [report, analyzer.analyze(private)]
+    # a promise with no time is a fact the incident lacks: the draft is sent, the agent warned
+    for read in reads:
+        for note in read.notes:
+            warnings.append(
+                f"{note.code} {note.name}: {note.message}"
+                + (f" {note.suggestions[0]}" if note.suggestions else "")
+            )
     missing = [
         c
         for c in advice.required

@@ -407,6 +407,10 @@ def load_ledger_rules(
         data.where,
         re.IGNORECASE,
     )
+    return LedgerRules(tuple(delivered), mentions, _finding_texts(data), promises)
+
+
+def _finding_texts(data: datafile.Section) -> dict[str, FindingText]:
     findings = {}
     for f in data.sections("findings"):
         f.check_keys(("code", "name", "message", "why", "suggest"))
@@ -418,7 +422,16 @@ def load_ledger_rules(
     missing = {"P001", "P101", "P102"} - set(findings)
     if missing:
         raise data.fail(f"findings: {sorted(missing)[0]} is missing; the ledger reports it")
-    return LedgerRules(tuple(delivered), mentions, findings, promises)
+    return findings
+
+
+@lru_cache(maxsize=1)
+def finding_texts() -> Mapping[str, FindingText]:
+    """The findings' texts of the shipped ``data/ledger.yaml`` by code, without the delivery
+    rules: the analyzer's vague-promise note (P001) says what the ledger's says."""
+    data = datafile.load("ledger.yaml")
+    data.check_keys(("delivered", "mentions", "findings"))
+    return _finding_texts(data)
 
 
 @lru_cache(maxsize=1)
@@ -433,6 +446,7 @@ __all__ = [
     "Said",
     "Tracked",
     "check_history",
+    "finding_texts",
     "ledger_rules",
     "load_ledger_rules",
     "status_at",

@@ -36,6 +36,10 @@ MISTAKES: tuple[str, ...] = (
 )
 LABELS: tuple[str, ...] = COMPONENTS + MISTAKES
 CAUSES: tuple[str, ...] = ("ours", "outside", "customer", "unknown")
+# component, mistake: evidence of a taxonomy label; missing: a component the situation calls for
+# and the reply lacks; note: advice about words of the reply (a vague promise) that counts
+# towards no label or score, its label the component it concerns (``amends.notes``)
+FINDING_KINDS: tuple[str, ...] = ("component", "mistake", "missing", "note")
 
 
 def kind_of(label: str) -> str:
@@ -52,7 +56,7 @@ class Finding:
     code: str
     name: str
     label: str
-    kind: str  # component | mistake | missing
+    kind: str  # component | mistake | missing | note
     severity: str  # info | warning | error
     message: str
     start: int | None = None
@@ -182,6 +186,11 @@ class Report:
     @property
     def mistakes(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.kind == "mistake")
+
+    @property
+    def notes(self) -> tuple[Finding, ...]:
+        """Findings that advise without counting (``kind == "note"``): a vague promise."""
+        return tuple(f for f in self.findings if f.kind == "note")
 
     def to_dict(self, id: Any = None, detail: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -141,6 +141,14 @@ class PromiseRules:
     trigger_exceptions: tuple[re.Pattern[str], ...]
     vetoes: tuple[Veto, ...]
     times: tuple[TimeRule, ...]
+    # Words every cue contains (``may_promise`` in the data): a text with none of them holds no
+    # promise. None: no prefilter, every text is read (the plain path the prefilter is tested
+    # against).
+    prefilter: re.Pattern[str] | None = None
+
+    def may_promise(self, text: str) -> bool:
+        """Whether ``text`` may hold a promise: False only when no cue can match in it."""
+        return self.prefilter is None or self.prefilter.search(text.translate(_FOLD)) is not None
 
     def only(self, *, cue: str | None = None) -> PromiseRules:
         """These rules with one cue switched on (its examples must pass alone)."""
@@ -165,6 +173,8 @@ class PromiseRules:
             day_first=self.settings.day_first if day_first is None else day_first,
         )
         folded = text.translate(_FOLD)
+        if self.prefilter is not None and self.prefilter.search(folded) is None:
+            return []
         found = []
         for s0, s1 in _sentences(folded):
             if folded[s0:s1].rstrip().endswith("?"):
@@ -208,9 +218,20 @@ class PromiseRules:
             head_time = self._time_facts(folded, head, c0, clock, last=True) if head < c0 else None
             head_trigger = self._trigger(folded, head, c0, "before") if head < c0 else None
             pieces = self._chained(folded, c0, acted, clause_end)
+            earlier_time = head_time
             for k, (a0, action, a1) in enumerate(pieces):
                 region_end = pieces[k + 1][0] if k + 1 < len(pieces) else clause_end
-                facts = self._time_facts(folded, a1, region_end, clock, last=False) or head_time
+                facts = self._time_facts(folded, a1, region_end, clock, last=False)
+                # "I'll check it on Thursday and email you": the email is due when the check is
+                # (its words stay its own: the time is said once, for the first)
+                if facts is None:
+                    facts = (
+                        earlier_time
+                        if k == 0 or earlier_time is None
+                        else (earlier_time[0], a0, a1)
+                    )
+                else:
+                    earlier_time = facts
                 trigger = self._trigger(folded, a1, region_end, "after") or head_trigger
                 out.append(self._promise(text, a0, a1, action, facts, trigger, clock))
         return out
@@ -621,6 +642,7 @@ def load_promise_rules(path: Path | None = None) -> PromiseRules:
             "settings", "numbers", "units", "dayparts", "clock_words", "weekdays", "months",
             "clause_breaks", "fillers", "thing_determiners", "thing_stops", "light_verbs",
             "actions", "cues", "triggers", "trigger_exceptions", "not_promises", "times",
+            "may_promise",
         )
     )  # fmt: skip
     s = data.section("settings")
@@ -712,6 +734,7 @@ def load_promise_rules(path: Path | None = None) -> PromiseRules:
         v.check_keys(("name", "pattern", "examples"))
         vetoes.append(Veto(v.str("name"), _compile(v.str("pattern"), v.where, words=False),
                            v.strs("examples")))  # fmt: skip
+    prefilter = _prefilter(data, cues)
     times = []
     for t in data.sections("times"):
         t.check_keys(("name", "pattern", "set", "examples"))
@@ -751,7 +774,25 @@ def load_promise_rules(path: Path | None = None) -> PromiseRules:
         ),
         vetoes=tuple(vetoes),
         times=tuple(times),
+        prefilter=prefilter,
     )
+
+
+def _prefilter(data: Section, cues: Iterable[Cue]) -> re.Pattern[str]:
+    """``may_promise`` as one case-blind search for any of its words; every cue example that
+    promises must contain one, or the prefilter would hide that cue's promises."""
+    words = data.strs("may_promise")
+    if not words or not all(w.strip() for w in words):
+        raise data.fail("may_promise: give the words every cue contains, none of them blank")
+    pattern = _compile(_alternation([re.escape(w) for w in words]), data.where, words=False)
+    for cue in cues:
+        for said, action in cue.examples:
+            if action is not None and not pattern.search(said.translate(_FOLD)):
+                raise data.fail(
+                    f"may_promise: the cue {cue.name!r} example {said!r} promises, but contains "
+                    "none of these words; add the word its cue needs"
+                )
+    return pattern
 
 
 def _alternation(patterns: Collection[str]) -> str:

@@ -22,6 +22,7 @@ from .plain import finding_line, slots_line
 STYLES = {
     "component": "bold green",
     "mistake": "bold red",
+    "note": "bold magenta",
     "error": "bold white on red",
     "slot": "bold yellow",
 }
@@ -30,17 +31,21 @@ STYLES = {
 def highlighted(
     text: str, findings: Sequence[Finding], slots: Sequence[tuple[int, int]] = ()
 ) -> Text:
-    """The reply with components in green and mistakes in red (mistakes win where both apply),
-    and the slots still to fill in yellow."""
+    """The reply with components in green, notes (a vague promise) in magenta and mistakes in
+    red (mistakes win where they overlap, then notes), and the slots still to fill in yellow."""
     out = Text(text)
     for start, end in slots:
         out.stylize(STYLES["slot"], start, end)
-    for f in sorted(findings, key=lambda f: f.kind == "mistake"):
+    for f in sorted(findings, key=lambda f: _LAYER.get(f.kind, 0)):
         if f.start is None or f.end is None:
             continue
         style = STYLES["error"] if f.severity == "error" else STYLES.get(f.kind, "")
         out.stylize(style, f.start, f.end)
     return out
+
+
+# Which style lies on top where spans overlap: mistakes over notes over components.
+_LAYER = {"note": 1, "mistake": 2}
 
 
 def report_lines(report: Report, ident: Any = None) -> list[str]:
@@ -97,8 +102,8 @@ def report_text(report: Report, width: int = 100, reply: bool = True) -> Iterato
         widths = (4, label_width, found_width)
         yield from _row(("code", "label", "found"), "rule / what to write instead", widths, width)
         for f in spans:
-            if f.kind == "mistake":
-                code: Cell = (f.code, "red")
+            if f.kind in ("mistake", "note"):
+                code: Cell = (f.code, "red" if f.kind == "mistake" else "magenta")
                 advice = [_without_match(f)] + (["→ " + f.suggestions[0]] if f.suggestions else [])
             else:
                 code, advice = (f.code, "green"), [f.name]
@@ -221,7 +226,7 @@ def patterns_table(report: Report) -> Table:
     for f in report.findings:
         if f.start is None:
             continue
-        style = "red" if f.kind == "mistake" else "green"
+        style = {"mistake": "red", "note": "magenta"}.get(f.kind, "green")
         how = f.pattern if f.pattern is not None else f"(the {f.name} check, no pattern)"
         table.add_row(Text(f.code, style=style), Text(f"“{f.match}”"), Text(how))
     return table

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -496,7 +496,18 @@ def load_rules(folder: Path | Any | None = None, lexicons: Lexicons | None = Non
 
 
 # -- selection -------------------------------------------------------------------------------
-def _specificity(selector: str, rule: Rule) -> int:
+class Selectable(Protocol):
+    """What a selector names: a rule, or a note the analyzer reports (``amends.notes``)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+
+
+def _specificity(selector: str, rule: Selectable) -> int:
     """How precisely ``selector`` names ``rule``: 0 = not at all, higher = more specific."""
     if selector in ("ALL", "all"):
         return 1
@@ -509,7 +520,7 @@ def _specificity(selector: str, rule: Rule) -> int:
     return 0
 
 
-def unknown_selectors(selectors: Iterable[str], rules: Sequence[Rule]) -> list[str]:
+def unknown_selectors(selectors: Iterable[str], rules: Sequence[Selectable]) -> list[str]:
     return [s for s in selectors if not any(_specificity(s, r) for r in rules)]
 
 
@@ -517,13 +528,14 @@ def select_rules(
     rules: Sequence[Rule], select: Sequence[str] = (), ignore: Sequence[str] = ()
 ) -> list[Rule]:
     """Rules enabled by ``select`` minus ``ignore``; the most specific selector wins."""
-    chosen = []
-    for rule in rules:
-        on = max((_specificity(s, rule) for s in select), default=1 if not select else 0)
-        off = max((_specificity(s, rule) for s in ignore), default=0)
-        if on > off:
-            chosen.append(rule)
-    return chosen
+    return [rule for rule in rules if is_selected(rule, select, ignore)]
+
+
+def is_selected(rule: Selectable, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> bool:
+    """Whether ``select`` minus ``ignore`` enables ``rule``; the most specific selector wins."""
+    on = max((_specificity(s, rule) for s in select), default=1 if not select else 0)
+    off = max((_specificity(s, rule) for s in ignore), default=0)
+    return on > off
 
 
 def find_rule(rules: Sequence[Rule], key: str) -> Rule | None:
