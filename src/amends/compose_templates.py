@@ -565,6 +565,10 @@ def _grammar(s: Section) -> Grammar:
             "noun_starts",
             "times",
             "relatives",
+            "base_verbs",
+            "to_verbs",
+            "prefixes",
+            "passive_next",
             "examples",
             "__line__",
         )
@@ -587,27 +591,32 @@ def _grammar(s: Section) -> Grammar:
                 "noun_starts",
                 "times",
                 "relatives",
+                "base_verbs",
+                "to_verbs",
+                "passive_next",
             )
         },
+        prefixes=tuple(w.lower() for w in s.strs("prefixes")),
         participles={k.lower(): v.lower() for k, v in participles.items()},
         leading={str(k).lower(): str(v) for k, v in leading.items()},
     )
     examples = s.data.get("examples")
     if not isinstance(examples, list) or not examples:
         raise s.fail("`examples` must list [phrase, shape] pairs")
+    wrong = []
     for pair in examples:
         if not (isinstance(pair, list) and len(pair) == 2 and pair[1] in SHAPES):
             raise s.fail(f"an example must be [phrase, shape] with a shape of {SHAPES}: {pair!r}")
         if grammar.shape(pair[0]) != pair[1]:
-            raise s.fail(
-                f"the example {pair[0]!r} reads as {grammar.shape(pair[0])!r}, not {pair[1]!r}"
-            )
+            wrong.append(f"{pair[0]!r} reads as {grammar.shape(pair[0])!r}, not {pair[1]!r}")
+    if wrong:
+        raise s.fail("examples read wrongly: " + "; ".join(wrong))
     return grammar
 
 
 def _phrase_forms(s: Section) -> dict[str, dict[str, str]]:
     forms = {}
-    for name in ("steps", "customer_actions", "losses", "compensation", "returned"):
+    for name in ("steps", "customer_actions", "losses", "compensation", "returned", "cause"):
         field_forms = s.section(name)
         field_forms.check_keys((*SHAPES, "__line__"))
         forms[name] = {shape: field_forms.str(shape) for shape in SHAPES}
