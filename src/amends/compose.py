@@ -565,6 +565,9 @@ class _Writer:
                 choices = self.choices(block, short)
             if name == "follow_up" and follow and not follow.when and self.slot != "when":
                 choices = self.data.follow_up_without_when
+            elif name == "follow_up" and follow and follow.when and self.trailing(self.contact()[1]):
+                # "I'll {contact} {when}.": the condition closes the sentence
+                choices = self.data.blocks[name].variants["purpose"]
             texts = [fill(c, values) for c in choices]
             if name == "customer_actions" and (
                 len(values["actions"]) > QUESTION_MAX
@@ -607,7 +610,13 @@ class _Writer:
         out += ["question"] if not incident.problem else []
         out += ["light"] if self.light else []
         out += ["proactive"] if incident.noticed is False else []
+        if incident.cause == "unknown" and self.cause:
+            # an unknown cause is never framed as a cause: an investigation is said as it is,
+            # anything else as what is known so far
+            investigating = self.data.investigating.search(self.cause)
+            out.append("investigating" if investigating else "unknown_cause")
         out += ["cause_noun"] if self.cause_is_noun() else []
+        out += ["cause_plain"] if self.cause_is_plain() else []
         if incident.compensation and self.data.returned_money.search(incident.compensation):
             out.append("returned")
         when = (incident.follow_up or FollowUp()).when or ""
@@ -757,12 +766,36 @@ class _Writer:
         "caused by …", never "because a rounding error…"."""
         return bool(self.cause) and self.data.grammar.shape(self.cause or "") == "noun"
 
+    def cause_is_plain(self) -> bool:
+        """A cause that is neither a clause nor a noun phrase ("left out at packing") is said in
+        a sentence of its own (`phrase_forms.cause`), never after "because"."""
+        shape = self.data.grammar.shape(self.cause or "")
+        # a cause that gives its own "because" is never put after another
+        own_because = bool(re.search(r"(?i)\bbecause\b", self.cause or ""))
+        return bool(self.cause) and (shape not in ("clause", "noun") or own_because)
+
     def by_others(self, how: str) -> bool:
-        """Whether the follow-up's `how` names who makes it ("our duty manager will ring")."""
-        return self.data.grammar.shape(how) == "clause"
+        """Whether the follow-up's `how` names who makes it ("our duty manager will ring", "phone
+        call from our insurers"): that person keeps it, never "I'll call you"."""
+        return self.data.grammar.shape(how) == "clause" or bool(self.contact_from(how))
+
+    def contact_from(self, how: str) -> str:
+        """Who makes the contact when `how` says "<contact> from <someone>" ("phone call from
+        Amir"); not "message once we've heard from the rider", which is ours."""
+        for pattern, _text in self.data.contacts:
+            m = pattern.search(how)
+            if m:
+                who = self.data.follow_up_from.match(how[m.end() :].strip())
+                return who.group("who") if who else ""
+        return ""
 
     def by_others_how(self, how: str) -> str:
-        """``how`` naming who makes the contact, with "you" after a bare contact verb."""
+        """``how`` naming who makes the contact, with "you" after a bare contact verb; "phone
+        call from our insurers" is said "our insurers will call you"."""
+        who = self.contact_from(how)
+        if who and self.data.grammar.shape(how) != "clause":
+            contact, brings = self.contact()
+            return " ".join(filter(None, (f"{embed(who)} will {contact}", brings)))
         last = how.rsplit(" ", 1)[-1].lower()
         return f"{how} you" if last in self.data.contact_verbs else how
 
@@ -776,9 +809,21 @@ class _Writer:
             m = pattern.search(how)
             if m:
                 rest = how[m.end() :].strip()
-                brings = rest if rest.split(" ", 1)[0].lower() in self.data.follow_up_brings else ""
+                who = self.data.follow_up_from.search(rest)
+                if who and who.start() == 0:
+                    rest = rest[who.end() :].strip()  # "from our insurers": said by by_others_how
+                opens = rest.lstrip(",; ").split(" ", 1)[0].lower()
+                brings = rest if opens in self.data.follow_up_brings else ""
+                if brings.startswith((",", ";")):
+                    brings = ", " + brings.lstrip(",; ")  # "email, if we haven't heard…"
                 return fill(text, {"how": how}), brings
         return "update you", ""
+
+    def trailing(self, brings: str) -> bool:
+        """Whether what a follow-up brings is a condition or a time ("once the refund has left
+        us", ", if we haven't heard"), said after its `when`."""
+        opens = brings.lstrip(",; ").split(" ", 1)[0].lower()
+        return brings.startswith(",") or opens in self.data.follow_up_after_when
 
     def specific_follow_up(self) -> bool:
         """A follow-up that says what it brings or on what condition it comes takes no stock
@@ -795,11 +840,16 @@ class _Writer:
         follow = incident.follow_up or FollowUp()
         slot = self.slot
         contact, brings = self.contact()
-        if brings:
-            contact = f"{contact} {brings}"
         when = follow.when or ""
         if when and not any(re.match(rf"(?i){re.escape(w)}\b", when) for w in data.when_starts):
-            when = "by " + when
+            if not data.when_relative.search(when):  # never "by 48 hours before the shut-off"
+                when = "by " + when
+        if brings and when and self.trailing(brings):
+            # "I'll email you by Friday once the refund has left us", not "… once the refund
+            # has left us by Friday"
+            when = f"{when}{brings}" if brings.startswith(",") else f"{when} {brings}"
+        elif brings:
+            contact = f"{contact} {brings}"
         if not when and slot == "when":
             when = data.slots["when"]
         compensation = self.compensation()
@@ -809,6 +859,7 @@ class _Writer:
         # the same word for the whole draft, chosen by the problem so it varies across cases
         feeling = words[sum(map(ord, incident.problem)) % len(words)]
         cause = self.cause or data.slots["cause_detail"]
+        said_cause = self.phrase(cause, "cause") if self.cause_is_plain() else _capital(cause)
         actions = self.actions()[0]
         if not actions and slot == "customer_actions":
             actions = data.slots["customer_actions"]
@@ -816,7 +867,7 @@ class _Writer:
             "problem": problem,
             "Problem": _capital(problem),
             "cause_detail": cause,
-            "Cause_detail": _capital(cause),
+            "Cause_detail": said_cause,
             "ordinal": data.ordinals[ordinal_index],
             "contact": contact,
             "when": when,
@@ -970,6 +1021,9 @@ def _join(items: Sequence[str]) -> str:
 
 _EXACT = (
     "unnamed",
+    "investigating",
+    "unknown_cause",
+    "cause_plain",
     "question",
     "light",
     "conditional",

@@ -220,6 +220,10 @@ class ComposeData:
     contacts: tuple[tuple[re.Pattern[str], str], ...]
     follow_up_brings: tuple[str, ...]
     follow_up_by_others: tuple[str, ...]
+    follow_up_from: re.Pattern[str]
+    follow_up_after_when: tuple[str, ...]
+    when_relative: re.Pattern[str]
+    investigating: re.Pattern[str]
     contact_verbs: tuple[str, ...]
     when_starts: tuple[str, ...]
     specific_when: re.Pattern[str]
@@ -325,6 +329,10 @@ def load_compose(path: Path | None = None) -> ComposeData:
             "agent_self",
             "titles",
             "follow_up_by_others",
+            "follow_up_from",
+            "follow_up_after_when",
+            "when_relative",
+            "investigating",
             "contact_verbs",
             "channels",
             "private",
@@ -439,6 +447,10 @@ def load_compose(path: Path | None = None) -> ComposeData:
         contacts=forms("contacts", "text"),
         follow_up_brings=root.strs("follow_up_brings"),
         follow_up_by_others=_templates(root, "follow_up_by_others"),
+        follow_up_from=root.regex("follow_up_from"),
+        follow_up_after_when=root.strs("follow_up_after_when"),
+        when_relative=root.regex("when_relative"),
+        investigating=root.regex("investigating"),
         contact_verbs=root.strs("contact_verbs"),
         when_starts=root.strs("when_starts"),
         specific_when=root.regex("specific_when"),
@@ -569,6 +581,7 @@ def _grammar(s: Section) -> Grammar:
             "to_verbs",
             "prefixes",
             "passive_next",
+            "amount_followers",
             "examples",
             "__line__",
         )
@@ -594,6 +607,7 @@ def _grammar(s: Section) -> Grammar:
                 "base_verbs",
                 "to_verbs",
                 "passive_next",
+                "amount_followers",
             )
         },
         prefixes=tuple(w.lower() for w in s.strs("prefixes")),

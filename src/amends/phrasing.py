@@ -55,6 +55,8 @@ class Grammar:
     # words after which a participle with no auxiliary is a passive ("new boarding passes sent
     # to your email", "card unblocked - it's working now"): said with "has been" / "have been"
     passive_next: frozenset[str] = frozenset()
+    # words after a bare amount that need no article before it ("£100 off", "£9.95 a day")
+    amount_followers: frozenset[str] = frozenset()
     window: int = 20  # how many words after the first a finite verb is looked for
 
     def read(self, phrase: str, doing: bool = True) -> tuple[str, str]:
@@ -259,6 +261,23 @@ class Grammar:
                 relative -= 1  # "that supplies", "which serves": the relative clause's verb
         return False
 
+    def with_article(self, phrase: str) -> str:
+        """A bare amount before a singular noun takes "a": "£10 voucher" -> "a £10 voucher";
+        "£25 for your time", "£146.60 has been refunded", "£1,450 went…" and "£20 vouchers"
+        are left as they are."""
+        words = phrase.split()
+        if len(words) < 2 or not _AMOUNT.match(words[0]):
+            return phrase
+        nxt = words[1].lower().strip(",;:")
+        after = words[2].lower().strip(",;:") if len(words) > 2 else ""
+        verb = nxt in self.finite or nxt in self.verbs or nxt in self.participles
+        participle = self.is_past(nxt) and (not after or after in self.passive_next)
+        if verb or participle or nxt in self.stops or nxt in self.not_finite_after:
+            return phrase
+        if nxt in self.amount_followers or _PLURAL.match(nxt) or not nxt.isalpha():
+            return phrase
+        return "a " + phrase
+
     def participle(self, phrase: str) -> str:
         """``phrase`` with its first word as a participle: "took the fee off" -> "taken…"."""
         first, _, rest = phrase.partition(" ")
@@ -271,6 +290,7 @@ class Grammar:
 _WORDS = re.compile(r"[^\s]+")
 # a plural noun ("groceries", "sales"), not a verb ending in -ss or -us ("pass", "focus")
 _PLURAL = re.compile(r"^[a-z]{3,}(?:ies|[^su'’]s)$")
+_AMOUNT = re.compile(r"^[£$€]\d[\d,.]*[km]?$")
 _DATE = re.compile(r"^\d{1,2}(?:st|nd|rd|th)$|^\d{1,2}[/.-]\d{1,2}")
 _THIRD_PERSON = re.compile(r"^[a-z]{3,}(?:es|[^su'’]s)$")
 
@@ -279,6 +299,7 @@ def said(phrase: str, forms: Mapping[str, str], grammar: Grammar, doing: bool = 
     """``phrase`` in the frame ``forms`` gives its shape; {phrase} is the phrase inside a
     sentence, {Phrase} capitalised, {participle} the phrase with its first word a participle."""
     shape, phrase = grammar.read(phrase, doing)
+    phrase = grammar.with_article(phrase)
     embedded = embed(phrase)
     values = {
         "phrase": embedded,
