@@ -305,6 +305,7 @@ def _component_of(hint: _Hint) -> str | None:
 class _Sentence:
     block: str
     text: str
+    joins: bool = False  # stays in the paragraph before it (a fix said after the apology)
 
 
 @dataclass(frozen=True)
@@ -408,7 +409,7 @@ class _Writer:
                 if data.grammar.shape(loss) == "noun":
                     example = fill(data.loss_kind(loss).example, {"loss": loss})
                 else:
-                    lost = said(loss, data.phrase_forms["losses"], data.grammar)
+                    lost = said(loss, data.phrase_forms["losses"], data.grammar, article=False)
                     example = fill(data.loss_clause_example, {"lost": lost})
                 values = {
                     "losses": _join(incident.losses),
@@ -548,9 +549,17 @@ class _Writer:
             if name in drop or not self.writes(name):
                 continue
             if name == "remedy":
-                steps = self.steps()
+                lead = self.lead_step()
+                steps = self.steps(skip=lead)
                 out += [_Sentence(name, s) for s in steps]
                 options += [[] for _ in steps]
+                if lead is not None:
+                    # the fix the customer needs comes right after the first sentence (the
+                    # apology): "Your card is unblocked" is not buried after the cause
+                    first = self.steps(only=lead)
+                    at = 1 if out else 0
+                    out[at:at] = [_Sentence(name, s, joins=True) for s in first]
+                    options[at:at] = [[] for _ in first]
                 continue
             follow = self.incident.follow_up
             if name == "follow_up" and follow and follow.how and self.by_others(follow.how):
@@ -565,7 +574,9 @@ class _Writer:
                 choices = self.choices(block, short)
             if name == "follow_up" and follow and not follow.when and self.slot != "when":
                 choices = self.data.follow_up_without_when
-            elif name == "follow_up" and follow and follow.when and self.trailing(self.contact()[1]):
+            elif (
+                name == "follow_up" and follow and follow.when and self.trailing(self.contact()[1])
+            ):
                 # "I'll {contact} {when}.": the condition closes the sentence
                 choices = self.data.blocks[name].variants["purpose"]
             texts = [fill(c, values) for c in choices]
@@ -593,6 +604,16 @@ class _Writer:
                 others = self.actions()[1]
                 out += [_Sentence(name, s) for s in others]
                 options += [[] for _ in others]
+        # never a stock sentence that says again what another says ("thank you for telling us"
+        # twice, "for the third time" after a problem that says so): another variant is taken
+        for i, texts in enumerate(options):
+            others = " ".join(o.text for j, o in enumerate(out) if j != i)
+            if self.incident.problem and out[i].block not in ("apology", "condolence"):
+                others += " " + self.incident.problem
+            if len(texts) > 1 and _repeats(out[i].text, others):
+                fresh = [t for t in texts if not _repeats(t, others)]
+                if fresh:
+                    out[i] = _Sentence(out[i].block, fresh[rng.randrange(len(fresh))])
         # never two sentences in a row that open alike ("That was our mistake. That happened…"):
         # a stock sentence that opens like a neighbour takes another of its variants
         for i, texts in enumerate(options):
@@ -658,7 +679,11 @@ class _Writer:
         if not incident.problem and name in ("statement", "acknowledgment"):
             return False  # nothing to restate: a plain question
         if name == "compensation":
-            return bool(incident.compensation) or slot == "compensation"
+            # an offer a step already gives ("a £10 voucher is on your account") is not
+            # offered twice
+            given = incident.compensation or ""
+            in_steps = given and _all_words_in(given, " ".join(incident.steps))
+            return (bool(given) and not in_steps) or slot == "compensation"
         if name == "opener":
             return True
         if name == "gratitude":
@@ -679,14 +704,30 @@ class _Writer:
         """``text`` said in the frame its grammar takes for ``field`` (phrasing.py)."""
         return said(text, self.data.phrase_forms[field], self.data.grammar, doing)
 
-    def steps(self) -> list[str]:
+    def lead_step(self) -> int | None:
+        """The step that says the customer's problem is fixed now ("card unblocked - it's
+        working now", "restored the board"), or in an urgent case what fixes it today: said
+        first. None when no step does, or when it is the only step."""
+        steps, data = self.incident.steps, self.data
+        if len(steps) < 2:
+            return None
+        urgent = self.incident.severity == "high"  # urgent and critical are read as high
+        for i, step in enumerate(steps):
+            if data.fixed_now.search(step) or (urgent and data.urgent_fix.search(step)):
+                return i
+        return None
+
+    def steps(self, skip: int | None = None, only: int | None = None) -> list[str]:
         """The steps as sentences; on a channel that joins them, steps that open alike are said
-        in one sentence ("I've refunded the fee and booked an engineer")."""
+        in one sentence ("I've refunded the fee and booked an engineer"). ``skip`` leaves one
+        step out, ``only`` says one alone."""
         if not self.incident.steps:
-            return [self.data.slots["steps"]]
+            return [self.data.slots["steps"]] if only is None else []
         agent = self.incident.agent_name
         said_steps = [
-            self.phrase(self.data.first_person(s, agent), "steps") for s in self.incident.steps
+            self.phrase(self.data.first_person(s, agent), "steps")
+            for i, s in enumerate(self.incident.steps)
+            if i != skip and (only is None or i == only)
         ]
         if not self.channel.join_steps:
             return [_sentence(s) for s in said_steps]
@@ -722,8 +763,9 @@ class _Writer:
                 to_do.append(embed(bare))
             elif shape == "to_do":
                 # a second thing to do is its own sentence: joined, "watch your account for
-                # payments and call us if you see any and be wary of…" loses its reader
-                others.append(_sentence(_capital(bare)))
+                # payments and call us if you see any and be wary of…" loses its reader; never
+                # a bare order ("Tell us your move-in date.")
+                others.append(_sentence("Please also " + embed(bare)))
             else:
                 others.append(_sentence(_capital(self.phrase(action, "customer_actions", False))))
         return _join(to_do), others
@@ -737,7 +779,7 @@ class _Writer:
             if _said_in(loss, self.incident.problem):
                 continue  # the problem says it already ("you waited 75 minutes on hold")
             shape = grammar.shape(loss)
-            text = said(loss, self.data.phrase_forms["losses"], grammar)
+            text = said(loss, self.data.phrase_forms["losses"], grammar, article=False)
             (nouns if shape == "noun" else clauses).append(text)
         return _join(([f"this cost you {_join(nouns)}"] if nouns else []) + clauses)
 
@@ -756,9 +798,10 @@ class _Writer:
         card") is said "there was a double charge on your card", so "I'm sorry {problem}" and
         "I can see {problem}" read."""
         given = embed(self.incident.problem)
-        article = given.split(" ", 1)[0].lower() in ("a", "an")
-        if article and self.data.grammar.shape(given) == "noun":
-            return f"there was {given}"
+        first = given.split(" ", 1)[0].lower()
+        if first in ("a", "an", "no") and self.data.grammar.shape(given) == "noun":
+            # "no broadband since Sunday" -> "there's been no broadband since Sunday"
+            return f"there's been {given}" if first == "no" else f"there was {given}"
         return given
 
     def cause_is_noun(self) -> bool:
@@ -887,7 +930,7 @@ class _Writer:
     def frame(self, rng: random.Random) -> tuple[str, str]:
         values = self.values()
         incident, channel = self.incident, self.channel
-        if incident.customer_name:
+        if incident.customer_name and values["name"]:
             greeting = fill(rng.choice(channel.greeting), values)
         else:
             greeting = rng.choice(channel.anonymous)
@@ -906,7 +949,8 @@ class _Writer:
         paragraphs: list[list[str]] = [[]]
         previous = None
         for s in sentences:
-            if s.block in self.channel.paragraphs and paragraphs[-1] and s.block != previous:
+            opens = s.block in self.channel.paragraphs and not s.joins
+            if opens and paragraphs[-1] and s.block != previous:
                 paragraphs.append([])
             if paragraphs[-1] and paragraphs[-1][-1] == s.text:
                 continue
@@ -945,7 +989,7 @@ class _Writer:
                 # the coach would drop the whole sentence: keep the step, cut the clause after it
                 text = _cut_clause(s.text, found[0].match) if found else ""
                 if len(_WORD.findall(text)) >= 3 and not analyzer.analyze(text).mistakes:
-                    out.append(_Sentence(s.block, text))
+                    out.append(_Sentence(s.block, text, s.joins))
                     continue
                 found = found or list(report.mistakes)
                 raise ComposeError(
@@ -955,7 +999,7 @@ class _Writer:
                     found,
                 )
             if text:
-                out.append(_Sentence(s.block, _sentence(text[:1].upper() + text[1:])))
+                out.append(_Sentence(s.block, _sentence(text[:1].upper() + text[1:]), s.joins))
         return out
 
 
@@ -1041,6 +1085,33 @@ _SECOND_AGAIN = re.compile(r",? (?:once )?again(?=[.,])", re.I)
 _NEGATIVE = re.compile(r"(?i)(?:don[’']t|do not|never)\b")
 JOIN_MAX = 50  # longer things to do are each a sentence of their own
 QUESTION_MAX = 70  # longer things to do read badly as one question ("Could you … and …?")
+
+
+_STOP = frozenset(
+    "a an the and or to of for in on at by with you your we our i it this that is was be "
+    "i'm i've i'll we're we've so".split()
+)
+
+
+def _all_words_in(phrase: str, text: str) -> bool:
+    """Whether every word of ``phrase`` is in ``text``."""
+    said_words = set(re.findall(r"[a-z0-9£$€.,]+", text.lower()))
+    return all(w.strip(".,") in {x.strip(".,") for x in said_words} for w in phrase.lower().split())
+
+
+def _repeats(sentence: str, others: str) -> bool:
+    """Whether ``sentence`` shares three words in a row, one of them not a function word, with
+    ``others`` ("thank you for telling", "the third time")."""
+
+    def grams(text: str) -> set[tuple[str, ...]]:
+        words = re.findall(r"[a-z0-9'’£]+", text.lower())
+        return {
+            tuple(words[i : i + 3])
+            for i in range(len(words) - 2)
+            if any(w not in _STOP for w in words[i : i + 3])
+        }
+
+    return bool(grams(sentence) & grams(others))
 
 
 def _said_in(phrase: str, text: str) -> bool:

@@ -224,6 +224,8 @@ class ComposeData:
     follow_up_after_when: tuple[str, ...]
     when_relative: re.Pattern[str]
     investigating: re.Pattern[str]
+    fixed_now: re.Pattern[str]
+    urgent_fix: re.Pattern[str]
     contact_verbs: tuple[str, ...]
     when_starts: tuple[str, ...]
     specific_when: re.Pattern[str]
@@ -277,6 +279,12 @@ class ComposeData:
         return phrase
 
     def greeting_name(self, name: str) -> str:
+        """See ``_greeting_name``; "" for a name that opens with an initial ("K. Mensah"), which
+        takes the anonymous greeting (never "Hi K.,")."""
+        said = self._greeting_name(name)
+        return "" if re.fullmatch(r"[A-Z]\.?", said) else said
+
+    def _greeting_name(self, name: str) -> str:
         """The name a greeting uses: the first name ("Helen Marsh" -> "Helen"), or a title with
         the surname ("Mr Daniel Okafor" -> "Mr Okafor"); never a job title or company
         ("Dev Kapoor (Finance Director, …)" -> "Dev"). A handle is kept as written."""
@@ -333,6 +341,8 @@ def load_compose(path: Path | None = None) -> ComposeData:
             "follow_up_after_when",
             "when_relative",
             "investigating",
+            "fixed_now",
+            "urgent_fix",
             "contact_verbs",
             "channels",
             "private",
@@ -451,6 +461,8 @@ def load_compose(path: Path | None = None) -> ComposeData:
         follow_up_after_when=root.strs("follow_up_after_when"),
         when_relative=root.regex("when_relative"),
         investigating=root.regex("investigating"),
+        fixed_now=root.regex("fixed_now"),
+        urgent_fix=root.regex("urgent_fix"),
         contact_verbs=root.strs("contact_verbs"),
         when_starts=root.strs("when_starts"),
         specific_when=root.regex("specific_when"),

@@ -125,6 +125,11 @@ class Grammar:
                 return None
             if after == "to" and word in self.to_verbs:
                 return None
+            for later, written in zip(words[i + 1 :], raw[i + 1 :], strict=False):
+                if later in self.finite or later in self.verbs or self.is_past(later):
+                    return None  # "a sample taken on Mill Lane passed…": a clause already
+                if written.endswith((",", ";")):
+                    break
             aux = "have been" if _PLURAL.match(before) else "has been"
             parts = phrase.split()
             return " ".join([*parts[:i], aux, *parts[i:]])
@@ -295,11 +300,20 @@ _DATE = re.compile(r"^\d{1,2}(?:st|nd|rd|th)$|^\d{1,2}[/.-]\d{1,2}")
 _THIRD_PERSON = re.compile(r"^[a-z]{3,}(?:es|[^su'’]s)$")
 
 
-def said(phrase: str, forms: Mapping[str, str], grammar: Grammar, doing: bool = True) -> str:
+def said(
+    phrase: str,
+    forms: Mapping[str, str],
+    grammar: Grammar,
+    doing: bool = True,
+    article: bool = True,
+) -> str:
     """``phrase`` in the frame ``forms`` gives its shape; {phrase} is the phrase inside a
-    sentence, {Phrase} capitalised, {participle} the phrase with its first word a participle."""
+    sentence, {Phrase} capitalised, {participle} the phrase with its first word a participle.
+    With ``article``, a bare amount before a noun takes "a" ("a £10 voucher"); not for a loss
+    ("£14 parking")."""
     shape, phrase = grammar.read(phrase, doing)
-    phrase = grammar.with_article(phrase)
+    if article:
+        phrase = grammar.with_article(phrase)
     embedded = embed(phrase)
     values = {
         "phrase": embedded,
