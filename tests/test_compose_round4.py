@@ -65,9 +65,9 @@ def test_the_corpus_is_large():
 def _defects(sentence: str) -> list[str]:
     found = []
     m = re.search(r"\bI'll (\S+)", sentence)
-    if m and m.group(1).lower().strip(",.") not in BASE_VERBS | {"be"}:
-        if DATA.grammar.unprefixed(m.group(1).lower()) not in BASE_VERBS:
-            found.append(f"I'll + {m.group(1)!r}")
+    verb = m.group(1).lower().strip(",.") if m else ""
+    if m and DATA.grammar.unprefixed(verb) not in BASE_VERBS | {"be"}:
+        found.append(f"I'll + {m.group(1)!r}")
     if re.search(r"(?i)\bplease,? please\b", sentence):
         found.append("please please")
     doubled = re.search(r"(?i)\b(\w{2,})\s+\1\b", sentence)
@@ -223,7 +223,7 @@ def test_what_real_users_write_is_accepted():
 
 def test_a_breach_notice_says_we_told_the_ico():
     incident = {
-        "problem": "invoice PDFs from your workspace could be opened by users of one other workspace",
+        "problem": "invoice PDFs from your workspace could be opened by another workspace",
         "cause": "ours",
         "kind": "data_breach",
         "legal": True,

@@ -884,9 +884,10 @@ class _Writer:
         slot = self.slot
         contact, brings = self.contact()
         when = follow.when or ""
-        if when and not any(re.match(rf"(?i){re.escape(w)}\b", when) for w in data.when_starts):
-            if not data.when_relative.search(when):  # never "by 48 hours before the shut-off"
-                when = "by " + when
+        starts = any(re.match(rf"(?i){re.escape(w)}\b", when) for w in data.when_starts)
+        # never "by 48 hours before the shut-off"
+        if when and not starts and not data.when_relative.search(when):
+            when = "by " + when
         if brings and when and self.trailing(brings):
             # "I'll email you by Friday once the refund has left us", not "… once the refund
             # has left us by Friday"
@@ -1088,8 +1089,39 @@ QUESTION_MAX = 70  # longer things to do read badly as one question ("Could you 
 
 
 _STOP = frozenset(
-    "a an the and or to of for in on at by with you your we our i it this that is was be "
-    "i'm i've i'll we're we've so".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "to",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "you",
+        "your",
+        "we",
+        "our",
+        "i",
+        "it",
+        "this",
+        "that",
+        "is",
+        "was",
+        "be",
+        "i'm",
+        "i've",
+        "i'll",
+        "we're",
+        "we've",
+        "so",
+        "",
+    ]
 )
 
 

@@ -5,7 +5,6 @@ with errors that name the field and what to write instead."""
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -74,11 +73,12 @@ FIELDS = {
     "legal": "true when there are legal signals (injury, lawyer, data breach)",
     "prior_failures": "how many times this failure happened to the customer before",
     "severity": f"one of {', '.join(SEVERITIES)} (critical and urgent are read as high)",
-    "noticed": 'false when the customer has not noticed the problem (or a phrase: "by our security team" is false)',
-    "affected": 'false when the customer only asks about an outside event (or a phrase: "around 1,900 homes" is true)',
+    "noticed": 'false when the customer has not noticed (a phrase "by our team" is false)',
+    "affected": 'false when the customer only asks about an outside event ("1,900 homes": true)',
     "wait_minutes": "how long the customer waited, in minutes",
     "kind": f"one of {', '.join(KINDS)}; read from the problem when not given",
-    "data_involved": 'for a data breach, the data as a phrase or a list of phrases: "your name and email address"',
+    "data_involved": "for a data breach, the data as a phrase or a list of phrases: "
+    '"your name and email address"',
     "customer_actions": 'what the customer should do, as phrases: ["change your password"]',
     "losses": 'what the customer lost, as phrases: ["a day off work", "£45 on a taxi"]',
 }
