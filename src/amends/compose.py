@@ -1132,7 +1132,7 @@ def _all_words_in(phrase: str, text: str) -> bool:
 
 
 def _repeats(sentence: str, others: str) -> bool:
-    """Whether ``sentence`` shares three words in a row, one of them not a function word, with
+    """Whether ``sentence`` shares three words in a row, one of them a longer content word, with
     ``others`` ("thank you for telling", "the third time")."""
 
     def grams(text: str) -> set[tuple[str, ...]]:
@@ -1140,7 +1140,7 @@ def _repeats(sentence: str, others: str) -> bool:
         return {
             tuple(words[i : i + 3])
             for i in range(len(words) - 2)
-            if any(w not in _STOP for w in words[i : i + 3])
+            if any(len(w) >= 4 and w not in _STOP for w in words[i : i + 3])
         }
 
     return bool(grams(sentence) & grams(others))
