@@ -623,7 +623,17 @@ VALUES = {
 }
 # blocks whose sentence carries a fact the analyzer has no component for, or is the steps
 NO_COMPONENT = {"data_involved", "customer_actions", "statement", "acknowledgment", "opener"}
-NO_COMPONENT_KEYS = {"unnamed", "nothing-went-wrong", "question"}
+# an unknown cause is never framed as a cause (said as the investigation or as what is known so
+# far), and a cause of no recognised shape is said as written: no explanation component is owed
+NO_COMPONENT_KEYS = {
+    "unnamed",
+    "nothing-went-wrong",
+    "question",
+    "first_contact",
+    "unknown_cause",
+    "investigating",
+    "cause_plain",
+}
 KIND_WORDS = {f.kind: f.words for f in DATA.feelings if f.kind}
 OTHER_WORDS = sorted({w for f in DATA.feelings if not f.kind for w in f.words})
 

@@ -312,6 +312,7 @@ def _component_of(hint: _Hint) -> str | None:
 class _Sentence:
     block: str
     text: str
+    joins: bool = False  # stays in the paragraph before it (a fix said after the apology)
 
 
 @dataclass(frozen=True)
@@ -415,7 +416,7 @@ class _Writer:
                 if data.grammar.shape(loss) == "noun":
                     example = fill(data.loss_kind(loss).example, {"loss": loss})
                 else:
-                    lost = said(loss, data.phrase_forms["losses"], data.grammar)
+                    lost = said(loss, data.phrase_forms["losses"], data.grammar, article=False)
                     example = fill(data.loss_clause_example, {"lost": lost})
                 values = {
                     "losses": _join(incident.losses),
@@ -555,9 +556,17 @@ class _Writer:
             if name in drop or not self.writes(name):
                 continue
             if name == "remedy":
-                steps = self.steps()
+                lead = self.lead_step()
+                steps = self.steps(skip=lead)
                 out += [_Sentence(name, s) for s in steps]
                 options += [[] for _ in steps]
+                if lead is not None:
+                    # the fix the customer needs comes right after the first sentence (the
+                    # apology): "Your card is unblocked" is not buried after the cause
+                    first = self.steps(only=lead)
+                    at = 1 if out else 0
+                    out[at:at] = [_Sentence(name, s, joins=True) for s in first]
+                    options[at:at] = [[] for _ in first]
                 continue
             follow = self.incident.follow_up
             if name == "follow_up" and follow and follow.how and self.by_others(follow.how):
@@ -572,6 +581,11 @@ class _Writer:
                 choices = self.choices(block, short)
             if name == "follow_up" and follow and not follow.when and self.slot != "when":
                 choices = self.data.follow_up_without_when
+            elif (
+                name == "follow_up" and follow and follow.when and self.trailing(self.contact()[1])
+            ):
+                # "I'll {contact} {when}.": the condition closes the sentence
+                choices = self.data.blocks[name].variants["purpose"]
             texts = [fill(c, values) for c in choices]
             if name == "customer_actions" and (
                 len(values["actions"]) > QUESTION_MAX
@@ -597,6 +611,16 @@ class _Writer:
                 others = self.actions()[1]
                 out += [_Sentence(name, s) for s in others]
                 options += [[] for _ in others]
+        # never a stock sentence that says again what another says ("thank you for telling us"
+        # twice, "for the third time" after a problem that says so): another variant is taken
+        for i, texts in enumerate(options):
+            others = " ".join(o.text for j, o in enumerate(out) if j != i)
+            if self.incident.problem and out[i].block not in ("apology", "condolence"):
+                others += " " + self.incident.problem
+            if len(texts) > 1 and _repeats(out[i].text, others):
+                fresh = [t for t in texts if not _repeats(t, others)]
+                if fresh:
+                    out[i] = _Sentence(out[i].block, fresh[rng.randrange(len(fresh))])
         # never two sentences in a row that open alike ("That was our mistake. That happened…"):
         # a stock sentence that opens like a neighbour takes another of its variants
         for i, texts in enumerate(options):
@@ -614,7 +638,13 @@ class _Writer:
         out += ["question"] if not incident.problem else []
         out += ["light"] if self.light else []
         out += ["proactive"] if incident.noticed is False else []
+        if incident.cause == "unknown" and self.cause:
+            # an unknown cause is never framed as a cause: an investigation is said as it is,
+            # anything else as what is known so far
+            investigating = self.data.investigating.search(self.cause)
+            out.append("investigating" if investigating else "unknown_cause")
         out += ["cause_noun"] if self.cause_is_noun() else []
+        out += ["cause_plain"] if self.cause_is_plain() else []
         if incident.compensation and self.data.returned_money.search(incident.compensation):
             out.append("returned")
         when = (incident.follow_up or FollowUp()).when or ""
@@ -656,7 +686,11 @@ class _Writer:
         if not incident.problem and name in ("statement", "acknowledgment"):
             return False  # nothing to restate: a plain question
         if name == "compensation":
-            return bool(incident.compensation) or slot == "compensation"
+            # an offer a step already gives ("a £10 voucher is on your account") is not
+            # offered twice
+            given = incident.compensation or ""
+            in_steps = given and _all_words_in(given, " ".join(incident.steps))
+            return (bool(given) and not in_steps) or slot == "compensation"
         if name == "opener":
             return True
         if name == "gratitude":
@@ -677,14 +711,30 @@ class _Writer:
         """``text`` said in the frame its grammar takes for ``field`` (phrasing.py)."""
         return said(text, self.data.phrase_forms[field], self.data.grammar, doing)
 
-    def steps(self) -> list[str]:
+    def lead_step(self) -> int | None:
+        """The step that says the customer's problem is fixed now ("card unblocked - it's
+        working now", "restored the board"), or in an urgent case what fixes it today: said
+        first. None when no step does, or when it is the only step."""
+        steps, data = self.incident.steps, self.data
+        if len(steps) < 2:
+            return None
+        urgent = self.incident.severity == "high"  # urgent and critical are read as high
+        for i, step in enumerate(steps):
+            if data.fixed_now.search(step) or (urgent and data.urgent_fix.search(step)):
+                return i
+        return None
+
+    def steps(self, skip: int | None = None, only: int | None = None) -> list[str]:
         """The steps as sentences; on a channel that joins them, steps that open alike are said
-        in one sentence ("I've refunded the fee and booked an engineer")."""
+        in one sentence ("I've refunded the fee and booked an engineer"). ``skip`` leaves one
+        step out, ``only`` says one alone."""
         if not self.incident.steps:
-            return [self.data.slots["steps"]]
+            return [self.data.slots["steps"]] if only is None else []
         agent = self.incident.agent_name
         said_steps = [
-            self.phrase(self.data.first_person(s, agent), "steps") for s in self.incident.steps
+            self.phrase(self.data.first_person(s, agent), "steps")
+            for i, s in enumerate(self.incident.steps)
+            if i != skip and (only is None or i == only)
         ]
         if not self.channel.join_steps:
             return [_sentence(s) for s in said_steps]
@@ -720,8 +770,9 @@ class _Writer:
                 to_do.append(embed(bare))
             elif shape == "to_do":
                 # a second thing to do is its own sentence: joined, "watch your account for
-                # payments and call us if you see any and be wary of…" loses its reader
-                others.append(_sentence(_capital(bare)))
+                # payments and call us if you see any and be wary of…" loses its reader; never
+                # a bare order ("Tell us your move-in date.")
+                others.append(_sentence("Please also " + embed(bare)))
             else:
                 others.append(_sentence(_capital(self.phrase(action, "customer_actions", False))))
         return _join(to_do), others
@@ -735,7 +786,7 @@ class _Writer:
             if _said_in(loss, self.incident.problem):
                 continue  # the problem says it already ("you waited 75 minutes on hold")
             shape = grammar.shape(loss)
-            text = said(loss, self.data.phrase_forms["losses"], grammar)
+            text = said(loss, self.data.phrase_forms["losses"], grammar, article=False)
             (nouns if shape == "noun" else clauses).append(text)
         return _join(([f"this cost you {_join(nouns)}"] if nouns else []) + clauses)
 
@@ -754,9 +805,10 @@ class _Writer:
         card") is said "there was a double charge on your card", so "I'm sorry {problem}" and
         "I can see {problem}" read."""
         given = embed(self.incident.problem)
-        article = given.split(" ", 1)[0].lower() in ("a", "an")
-        if article and self.data.grammar.shape(given) == "noun":
-            return f"there was {given}"
+        first = given.split(" ", 1)[0].lower()
+        if first in ("a", "an", "no") and self.data.grammar.shape(given) == "noun":
+            # "no broadband since Sunday" -> "there's been no broadband since Sunday"
+            return f"there's been {given}" if first == "no" else f"there was {given}"
         return given
 
     def cause_is_noun(self) -> bool:
@@ -764,12 +816,36 @@ class _Writer:
         "caused by …", never "because a rounding error…"."""
         return bool(self.cause) and self.data.grammar.shape(self.cause or "") == "noun"
 
+    def cause_is_plain(self) -> bool:
+        """A cause that is neither a clause nor a noun phrase ("left out at packing") is said in
+        a sentence of its own (`phrase_forms.cause`), never after "because"."""
+        shape = self.data.grammar.shape(self.cause or "")
+        # a cause that gives its own "because" is never put after another
+        own_because = bool(re.search(r"(?i)\bbecause\b", self.cause or ""))
+        return bool(self.cause) and (shape not in ("clause", "noun") or own_because)
+
     def by_others(self, how: str) -> bool:
-        """Whether the follow-up's `how` names who makes it ("our duty manager will ring")."""
-        return self.data.grammar.shape(how) == "clause"
+        """Whether the follow-up's `how` names who makes it ("our duty manager will ring", "phone
+        call from our insurers"): that person keeps it, never "I'll call you"."""
+        return self.data.grammar.shape(how) == "clause" or bool(self.contact_from(how))
+
+    def contact_from(self, how: str) -> str:
+        """Who makes the contact when `how` says "<contact> from <someone>" ("phone call from
+        Amir"); not "message once we've heard from the rider", which is ours."""
+        for pattern, _text in self.data.contacts:
+            m = pattern.search(how)
+            if m:
+                who = self.data.follow_up_from.match(how[m.end() :].strip())
+                return who.group("who") if who else ""
+        return ""
 
     def by_others_how(self, how: str) -> str:
-        """``how`` naming who makes the contact, with "you" after a bare contact verb."""
+        """``how`` naming who makes the contact, with "you" after a bare contact verb; "phone
+        call from our insurers" is said "our insurers will call you"."""
+        who = self.contact_from(how)
+        if who and self.data.grammar.shape(how) != "clause":
+            contact, brings = self.contact()
+            return " ".join(filter(None, (f"{embed(who)} will {contact}", brings)))
         last = how.rsplit(" ", 1)[-1].lower()
         return f"{how} you" if last in self.data.contact_verbs else how
 
@@ -783,9 +859,21 @@ class _Writer:
             m = pattern.search(how)
             if m:
                 rest = how[m.end() :].strip()
-                brings = rest if rest.split(" ", 1)[0].lower() in self.data.follow_up_brings else ""
+                who = self.data.follow_up_from.search(rest)
+                if who and who.start() == 0:
+                    rest = rest[who.end() :].strip()  # "from our insurers": said by by_others_how
+                opens = rest.lstrip(",; ").split(" ", 1)[0].lower()
+                brings = rest if opens in self.data.follow_up_brings else ""
+                if brings.startswith((",", ";")):
+                    brings = ", " + brings.lstrip(",; ")  # "email, if we haven't heard…"
                 return fill(text, {"how": how}), brings
         return "update you", ""
+
+    def trailing(self, brings: str) -> bool:
+        """Whether what a follow-up brings is a condition or a time ("once the refund has left
+        us", ", if we haven't heard"), said after its `when`."""
+        opens = brings.lstrip(",; ").split(" ", 1)[0].lower()
+        return brings.startswith(",") or opens in self.data.follow_up_after_when
 
     def specific_follow_up(self) -> bool:
         """A follow-up that says what it brings or on what condition it comes takes no stock
@@ -802,11 +890,17 @@ class _Writer:
         follow = incident.follow_up or FollowUp()
         slot = self.slot
         contact, brings = self.contact()
-        if brings:
-            contact = f"{contact} {brings}"
         when = follow.when or ""
-        if when and not any(re.match(rf"(?i){re.escape(w)}\b", when) for w in data.when_starts):
+        starts = any(re.match(rf"(?i){re.escape(w)}\b", when) for w in data.when_starts)
+        # never "by 48 hours before the shut-off"
+        if when and not starts and not data.when_relative.search(when):
             when = "by " + when
+        if brings and when and self.trailing(brings):
+            # "I'll email you by Friday once the refund has left us", not "… once the refund
+            # has left us by Friday"
+            when = f"{when}{brings}" if brings.startswith(",") else f"{when} {brings}"
+        elif brings:
+            contact = f"{contact} {brings}"
         if not when and slot == "when":
             when = data.slots["when"]
         compensation = self.compensation()
@@ -816,6 +910,7 @@ class _Writer:
         # the same word for the whole draft, chosen by the problem so it varies across cases
         feeling = words[sum(map(ord, incident.problem)) % len(words)]
         cause = self.cause or data.slots["cause_detail"]
+        said_cause = self.phrase(cause, "cause") if self.cause_is_plain() else _capital(cause)
         actions = self.actions()[0]
         if not actions and slot == "customer_actions":
             actions = data.slots["customer_actions"]
@@ -823,7 +918,7 @@ class _Writer:
             "problem": problem,
             "Problem": _capital(problem),
             "cause_detail": cause,
-            "Cause_detail": _capital(cause),
+            "Cause_detail": said_cause,
             "ordinal": data.ordinals[ordinal_index],
             "contact": contact,
             "when": when,
@@ -843,7 +938,7 @@ class _Writer:
     def frame(self, rng: random.Random) -> tuple[str, str]:
         values = self.values()
         incident, channel = self.incident, self.channel
-        if incident.customer_name:
+        if incident.customer_name and values["name"]:
             greeting = fill(rng.choice(channel.greeting), values)
         else:
             greeting = rng.choice(channel.anonymous)
@@ -862,7 +957,8 @@ class _Writer:
         paragraphs: list[list[str]] = [[]]
         previous = None
         for s in sentences:
-            if s.block in self.channel.paragraphs and paragraphs[-1] and s.block != previous:
+            opens = s.block in self.channel.paragraphs and not s.joins
+            if opens and paragraphs[-1] and s.block != previous:
                 paragraphs.append([])
             if paragraphs[-1] and paragraphs[-1][-1] == s.text:
                 continue
@@ -901,7 +997,7 @@ class _Writer:
                 # the coach would drop the whole sentence: keep the step, cut the clause after it
                 text = _cut_clause(s.text, found[0].match) if found else ""
                 if len(_WORD.findall(text)) >= 3 and not analyzer.analyze(text).mistakes:
-                    out.append(_Sentence(s.block, text))
+                    out.append(_Sentence(s.block, text, s.joins))
                     continue
                 found = found or list(report.mistakes)
                 raise ComposeError(
@@ -911,7 +1007,7 @@ class _Writer:
                     found,
                 )
             if text:
-                out.append(_Sentence(s.block, _sentence(text[:1].upper() + text[1:])))
+                out.append(_Sentence(s.block, _sentence(text[:1].upper() + text[1:]), s.joins))
         return out
 
 
@@ -977,6 +1073,9 @@ def _join(items: Sequence[str]) -> str:
 
 _EXACT = (
     "unnamed",
+    "investigating",
+    "unknown_cause",
+    "cause_plain",
     "question",
     "light",
     "conditional",
@@ -994,6 +1093,64 @@ _SECOND_AGAIN = re.compile(r",? (?:once )?again(?=[.,])", re.I)
 _NEGATIVE = re.compile(r"(?i)(?:don[’']t|do not|never)\b")
 JOIN_MAX = 50  # longer things to do are each a sentence of their own
 QUESTION_MAX = 70  # longer things to do read badly as one question ("Could you … and …?")
+
+
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "to",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "you",
+        "your",
+        "we",
+        "our",
+        "i",
+        "it",
+        "this",
+        "that",
+        "is",
+        "was",
+        "be",
+        "i'm",
+        "i've",
+        "i'll",
+        "we're",
+        "we've",
+        "so",
+        "",
+    ]
+)
+
+
+def _all_words_in(phrase: str, text: str) -> bool:
+    """Whether every word of ``phrase`` is in ``text``."""
+    said_words = set(re.findall(r"[a-z0-9£$€.,]+", text.lower()))
+    return all(w.strip(".,") in {x.strip(".,") for x in said_words} for w in phrase.lower().split())
+
+
+def _repeats(sentence: str, others: str) -> bool:
+    """Whether ``sentence`` shares three words in a row, one of them a longer content word, with
+    ``others`` ("thank you for telling", "the third time")."""
+
+    def grams(text: str) -> set[tuple[str, ...]]:
+        words = re.findall(r"[a-z0-9'’£]+", text.lower())
+        return {
+            tuple(words[i : i + 3])
+            for i in range(len(words) - 2)
+            if any(len(w) >= 4 and w not in _STOP for w in words[i : i + 3])
+        }
+
+    return bool(grams(sentence) & grams(others))
 
 
 def _said_in(phrase: str, text: str) -> bool:

@@ -220,6 +220,12 @@ class ComposeData:
     contacts: tuple[tuple[re.Pattern[str], str], ...]
     follow_up_brings: tuple[str, ...]
     follow_up_by_others: tuple[str, ...]
+    follow_up_from: re.Pattern[str]
+    follow_up_after_when: tuple[str, ...]
+    when_relative: re.Pattern[str]
+    investigating: re.Pattern[str]
+    fixed_now: re.Pattern[str]
+    urgent_fix: re.Pattern[str]
     contact_verbs: tuple[str, ...]
     when_starts: tuple[str, ...]
     specific_when: re.Pattern[str]
@@ -273,6 +279,12 @@ class ComposeData:
         return phrase
 
     def greeting_name(self, name: str) -> str:
+        """See ``_greeting_name``; "" for a name that opens with an initial ("K. Mensah"), which
+        takes the anonymous greeting (never "Hi K.,")."""
+        said = self._greeting_name(name)
+        return "" if re.fullmatch(r"[A-Z]\.?", said) else said
+
+    def _greeting_name(self, name: str) -> str:
         """The name a greeting uses: the first name ("Helen Marsh" -> "Helen"), or a title with
         the surname ("Mr Daniel Okafor" -> "Mr Okafor"); never a job title or company
         ("Dev Kapoor (Finance Director, …)" -> "Dev"). A handle is kept as written."""
@@ -325,6 +337,12 @@ def load_compose(path: Path | None = None) -> ComposeData:
             "agent_self",
             "titles",
             "follow_up_by_others",
+            "follow_up_from",
+            "follow_up_after_when",
+            "when_relative",
+            "investigating",
+            "fixed_now",
+            "urgent_fix",
             "contact_verbs",
             "channels",
             "private",
@@ -439,6 +457,12 @@ def load_compose(path: Path | None = None) -> ComposeData:
         contacts=forms("contacts", "text"),
         follow_up_brings=root.strs("follow_up_brings"),
         follow_up_by_others=_templates(root, "follow_up_by_others"),
+        follow_up_from=root.regex("follow_up_from"),
+        follow_up_after_when=root.strs("follow_up_after_when"),
+        when_relative=root.regex("when_relative"),
+        investigating=root.regex("investigating"),
+        fixed_now=root.regex("fixed_now"),
+        urgent_fix=root.regex("urgent_fix"),
         contact_verbs=root.strs("contact_verbs"),
         when_starts=root.strs("when_starts"),
         specific_when=root.regex("specific_when"),
@@ -565,6 +589,11 @@ def _grammar(s: Section) -> Grammar:
             "noun_starts",
             "times",
             "relatives",
+            "base_verbs",
+            "to_verbs",
+            "prefixes",
+            "passive_next",
+            "amount_followers",
             "examples",
             "__line__",
         )
@@ -587,27 +616,33 @@ def _grammar(s: Section) -> Grammar:
                 "noun_starts",
                 "times",
                 "relatives",
+                "base_verbs",
+                "to_verbs",
+                "passive_next",
+                "amount_followers",
             )
         },
+        prefixes=tuple(w.lower() for w in s.strs("prefixes")),
         participles={k.lower(): v.lower() for k, v in participles.items()},
         leading={str(k).lower(): str(v) for k, v in leading.items()},
     )
     examples = s.data.get("examples")
     if not isinstance(examples, list) or not examples:
         raise s.fail("`examples` must list [phrase, shape] pairs")
+    wrong = []
     for pair in examples:
         if not (isinstance(pair, list) and len(pair) == 2 and pair[1] in SHAPES):
             raise s.fail(f"an example must be [phrase, shape] with a shape of {SHAPES}: {pair!r}")
         if grammar.shape(pair[0]) != pair[1]:
-            raise s.fail(
-                f"the example {pair[0]!r} reads as {grammar.shape(pair[0])!r}, not {pair[1]!r}"
-            )
+            wrong.append(f"{pair[0]!r} reads as {grammar.shape(pair[0])!r}, not {pair[1]!r}")
+    if wrong:
+        raise s.fail("examples read wrongly: " + "; ".join(wrong))
     return grammar
 
 
 def _phrase_forms(s: Section) -> dict[str, dict[str, str]]:
     forms = {}
-    for name in ("steps", "customer_actions", "losses", "compensation", "returned"):
+    for name in ("steps", "customer_actions", "losses", "compensation", "returned", "cause"):
         field_forms = s.section(name)
         field_forms.check_keys((*SHAPES, "__line__"))
         forms[name] = {shape: field_forms.str(shape) for shape in SHAPES}

@@ -4,6 +4,7 @@ with errors that name the field and what to write instead."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -72,11 +73,12 @@ FIELDS = {
     "legal": "true when there are legal signals (injury, lawyer, data breach)",
     "prior_failures": "how many times this failure happened to the customer before",
     "severity": f"one of {', '.join(SEVERITIES)} (critical and urgent are read as high)",
-    "noticed": "false when the customer has not noticed the problem",
-    "affected": "false when the customer only asks about an outside event",
+    "noticed": 'false when the customer has not noticed (a phrase "by our team" is false)',
+    "affected": 'false when the customer only asks about an outside event ("1,900 homes": true)',
     "wait_minutes": "how long the customer waited, in minutes",
     "kind": f"one of {', '.join(KINDS)}; read from the problem when not given",
-    "data_involved": 'for a data breach, the data as a phrase: "your name and email address"',
+    "data_involved": "for a data breach, the data as a phrase or a list of phrases: "
+    '"your name and email address"',
     "customer_actions": 'what the customer should do, as phrases: ["change your password"]',
     "losses": 'what the customer lost, as phrases: ["a day off work", "£45 on a taxi"]',
 }
@@ -147,8 +149,10 @@ def parse_incident(data: Any) -> Incident:
     flags = {}
     for key in ("noticed", "affected"):
         value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            value = _flag_from_text(key, value)
         if value is not None and not isinstance(value, bool):
-            raise IncidentError(f"`{key}` must be true or false; got {value!r}")
+            raise IncidentError(f"`{key}` must be true or false (or a phrase); got {value!r}")
         flags[key] = value
     wait = data.get("wait_minutes")
     if wait is not None and (
@@ -177,7 +181,7 @@ def parse_incident(data: Any) -> Incident:
         affected=flags["affected"],
         wait_minutes=wait,
         kind=kind,
-        data_involved=_clause(_phrase(data, "data_involved")),
+        data_involved=_clause(_data_involved(data)),
         customer_actions=_phrases(data, "customer_actions"),
         losses=_phrases(data, "losses"),
     )
@@ -200,6 +204,36 @@ def _phrase(data: Mapping[str, Any], key: str, required: bool = False) -> str | 
             f"`{key}` is {len(value)} characters; keep it to a phrase of at most {MAX_PHRASE}"
         )
     return value
+
+
+# who noticed a problem, written as a phrase: "by our security team in a log review" is us
+_OURS = re.compile(r"(?i)\b(?:we|us|our|ourselves|internal(?:ly)?|staff|team|monitoring|audit)\b")
+# how many a problem touches, written as a phrase: "none", "nobody", "no one" say it touches nobody
+_NOBODY = re.compile(r"(?i)^(?:no|none|nobody|no one|not (?:you|affected)|0)\b")
+
+
+def _flag_from_text(key: str, value: str) -> bool:
+    """`noticed` or `affected` written as a phrase, as people write them: "by our security team"
+    (noticed by us, so the customer had not: false), "around 1,900 properties" (affected: true;
+    "none" or "nobody": false)."""
+    if key == "noticed":
+        return not _OURS.search(value)
+    return not _NOBODY.match(value.strip())
+
+
+def _data_involved(data: Mapping[str, Any]) -> str | None:
+    """`data_involved` as one phrase: a list is joined ("a; b; and c" when an item has its own
+    commas, "a, b and c" otherwise)."""
+    value = data.get("data_involved")
+    if not isinstance(value, list):
+        return _phrase(data, "data_involved")
+    items = _phrases(data, "data_involved")
+    if not items:
+        return None
+    if len(items) == 1:
+        return items[0]
+    sep = "; " if any("," in item for item in items) else ", "
+    return sep.join(items[:-1]) + ("; and " if sep == "; " else " and ") + items[-1]
 
 
 def _phrases(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
