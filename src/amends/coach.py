@@ -208,12 +208,41 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class AreaForm:
+    """How an apology about an area ("sorry you're having trouble with Firefox") is said
+    without its stock stand-in: ``rest`` reads the words after the apology word and captures
+    the area (and its preposition); ``forms`` say it."""
+
+    head: re.Pattern[str]
+    rest: re.Pattern[str]
+    forms: tuple[str, ...]
+
+    def said(self, head: str, rest: str, plural: re.Pattern[str]) -> list[str]:
+        if not self.head.match(head):
+            return []
+        m = self.rest.match(rest)
+        if m is None:
+            return []
+        area = m.group("area")
+        fields = {
+            "head": head,
+            "area": area,
+            "prep": (m.groupdict().get("prep") or "with").lower(),
+            "hear": m.groupdict().get("hear") or "",
+            "isnt": "aren't" if plural.search(area) else "isn't",
+        }
+        return [fill(t, fields) for t in self.forms]
+
+
+@dataclass(frozen=True)
 class CoachData:
     fallback: Strategy
     strategies: tuple[Strategy, ...]
     sorry_forms: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
     noun_forms: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
     bare_forms: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
+    area_forms: tuple[AreaForm, ...]
+    plural_area: re.Pattern[str]
     problem_nouns: tuple[tuple[re.Pattern[str], str], ...]
     stock_rest: re.Pattern[str]
     bare_apology_rest: re.Pattern[str]
@@ -249,6 +278,8 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
             "sorry_forms",
             "noun_forms",
             "bare_forms",
+            "area_forms",
+            "plural_area",
             "problem_nouns",
             "stock_rest",
             "bare_apology_rest",
@@ -285,6 +316,16 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
             out.append((s.regex("head"), templates))
         return tuple(out)
 
+    areas = []
+    for s in root.sections("area_forms"):
+        s.check_keys(("head", "rest", "forms", "__line__"))
+        rest = s.regex("rest")
+        if "area" not in rest.groupindex:
+            raise s.fail("`rest` must capture the area as (?P<area>...)")
+        templates = s.strs("forms")
+        for t in templates:
+            check_fields(t, ("head", "area", "prep", "isnt", "hear"), s.where)
+        areas.append(AreaForm(s.regex("head"), rest, templates))
     nouns = []
     for s in root.sections("problem_nouns"):
         s.check_keys(("when", "noun", "__line__"))
@@ -321,6 +362,8 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
         sorry_forms=head_forms("sorry_forms", ("head", "problem")),
         noun_forms=head_forms("noun_forms", ("head", "noun")),
         bare_forms=head_forms("bare_forms", ("head",)),
+        area_forms=tuple(areas),
+        plural_area=root.regex("plural_area"),
         problem_nouns=tuple(nouns),
         stock_rest=root.regex("stock_rest"),
         bare_apology_rest=root.regex("bare_apology_rest"),
@@ -676,7 +719,10 @@ class _Coach:
                 candidates += _forms(self.data.sorry_forms, word, problem=self.problem)
             if self.noun:
                 candidates += _forms(self.data.noun_forms, word, noun=self.noun)
-            if self.data.stock_rest.match(text[head_end:clause_end]):
+            rest = text[head_end:clause_end]
+            for area in self.data.area_forms:
+                candidates += area.said(word, rest, self.data.plural_area)
+            if self.data.stock_rest.match(rest):
                 candidates += _forms(self.data.bare_forms, word)
             for replacement in candidates:
                 # Judge the new words on their own: other clauses have their own findings.
