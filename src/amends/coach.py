@@ -572,10 +572,16 @@ _JOINT = re.compile(
 )
 # Where mistaken words join the rest of their sentence: removed with them.
 _JOIN_BEFORE = re.compile(r"(?:\s*[,;:]\s*|\s+)(?:(?:and|but|so|or|as|because|since)\s+)?$", re.I)
-_JOIN_AFTER = re.compile(r"\s*(?:[,;:]\s*(?:(?:and|but|so|or)\s+)?|\s+(?:and|but|so|or)\s+)", re.I)
+_JOIN_AFTER = re.compile(
+    r"\s*(?:[,;:](?![()DPp](?![\w()]))\s*(?:(?:and|but|so|or)\s+)?|\s+(?:and|but|so|or)\s+"
+    # a smiley ends what it follows: it goes with the words ("we will fix this soon :)")
+    r"|\s*[:;]-?[()DPp](?![\w()])\s*)",
+    re.I,
+)
 # What a rewrite never deletes unless it is the mistake itself: the apology, and the agent's
 # steps, follow-ups and offers.
 _STEP_LABELS = frozenset({"apology", "remedy", "follow_up", "compensation"})
+_SMILEY_END = re.compile(r"(?<=\s)[:;]-?[()DPp](?=\s+[A-Z])")
 _TERMINAL = re.compile(r"[.!?…]+[\"'”’)\]]*\s*$")
 _LETTER = re.compile(r"[A-Za-z]")
 
@@ -628,6 +634,12 @@ class _Coach:
                 os_ += 1
             while oe > os_ and text[oe - 1].isspace():
                 oe -= 1
+            # a smiley before a capital ends a sentence the analyzer reads on ("soon :) Thank")
+            for m in _SMILEY_END.finditer(text, os_, oe):
+                out.append((os_, m.end()))
+                os_ = m.end()
+                while os_ < oe and text[os_].isspace():
+                    os_ += 1
             if os_ < oe:
                 out.append((os_, oe))
         return out
@@ -1149,6 +1161,8 @@ _TIDY: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[ \t]{2,}"), " "),
     (re.compile(r"[ \t]+([,.;:!?])(?![A-Za-z0-9])"), r"\1"),
     (re.compile(r"[,;:]+\s*([.!?])"), r"\1"),
+    # a smiley left after the apology once the sentence it closed has gone
+    (re.compile(r"([.!?])[ \t]*[:;]-?[()DPp](?![\w()])"), r"\1"),
     (re.compile(r"([.!?])[ \t]*[,;:]+"), r"\1"),
     (re.compile(r"\A\s*[,;:]\s*"), ""),
     (re.compile(r"\b([Aa])\s+(?=[aeioAEIO]\w)"), r"\1n "),
