@@ -139,6 +139,21 @@ class Coaching:
         """Characters of the original replaced or removed, plus characters inserted."""
         return sum(max(e.end - e.start, len(e.replacement)) for e in self.edits)
 
+    @property
+    def unchanged(self) -> str | None:
+        """Why the draft came back as it was (None when it was edited)."""
+        if self.edits:
+            return None
+        if self.flags:
+            kinds = ", ".join(dict.fromkeys(f.label.replace("_", " ") for f in self.flags))
+            return (
+                f"left as written: the {kinds} carries the agent's facts or position, or needs "
+                "words only the agent has; each is flagged with a way to say it"
+            )
+        if self.report.mistakes:
+            return "left as written: no fix for its mistakes reads cleanly here"
+        return "left as written: the analyzer finds no mistake to fix"
+
     def to_dict(self, detail: bool = False) -> dict[str, Any]:
         size = len(self.original.text)
         return {
@@ -155,6 +170,7 @@ class Coaching:
             "suggestions": [x.to_dict() for x in self.suggestions],
             "flags": [x.to_dict() for x in self.flags],
             "slots": list(self.slots),
+            "unchanged": self.unchanged,
         }
 
 
