@@ -147,8 +147,8 @@ class Coaching:
         if self.flags:
             kinds = ", ".join(dict.fromkeys(f.label.replace("_", " ") for f in self.flags))
             return (
-                f"left as written: the {kinds} carries the agent's facts or position, or needs "
-                "words only the agent has; each is flagged with a way to say it"
+                f"left as written: what is wrong ({kinds}) carries the agent's facts or "
+                "position, or needs words only the agent has; each is flagged with a way to say it"
             )
         if self.report.mistakes:
             return "left as written: no fix for its mistakes reads cleanly here"
@@ -597,7 +597,11 @@ _JOIN_AFTER = re.compile(
 # What a rewrite never deletes unless it is the mistake itself: the apology, and the agent's
 # steps, follow-ups and offers.
 _STEP_LABELS = frozenset({"apology", "remedy", "follow_up", "compensation"})
-_SMILEY_END = re.compile(r"(?<=\s)[:;]-?[()DPp](?=\s+[A-Z])")
+# Where a sentence the analyzer reads on really ends: a smiley before a capital ("soon :)
+# Thank"), or a run-on into the thanks ("we will fix this soon Thank you").
+_RUN_ON = re.compile(r"(?<=\s)[:;]-?[()DPp](?=\s+[A-Z])|(?<=[a-z])(?=\s+(?:Thank you|Thanks)\b)")
+# What cannot open what is left of a sentence once the words before it are gone.
+_FRAGMENT = re.compile(r"[\s,;:]*(?:including|such as|especially|for example|e\.g\.)\b", re.I)
 _TERMINAL = re.compile(r"[.!?…]+[\"'”’)\]]*\s*$")
 _LETTER = re.compile(r"[A-Za-z]")
 
@@ -650,8 +654,7 @@ class _Coach:
                 os_ += 1
             while oe > os_ and text[oe - 1].isspace():
                 oe -= 1
-            # a smiley before a capital ends a sentence the analyzer reads on ("soon :) Thank")
-            for m in _SMILEY_END.finditer(text, os_, oe):
+            for m in _RUN_ON.finditer(text, os_, oe):
                 out.append((os_, m.end()))
                 os_ = m.end()
                 while os_ < oe and text[os_].isspace():
@@ -975,11 +978,14 @@ class _Coach:
         return len(words) < self.data.min_words
 
     def dangles(self, text: str, plan: _Plan) -> bool:
-        """Whether the sentence after the removed words refers back to them ("Add-ons are made
-        by independent developers. I recommend contacting them")."""
+        """Whether what is left refers back to the removed words ("Add-ons are made by
+        independent developers. I recommend contacting them") or cannot stand without them
+        ("…, including promo material")."""
         if plan.replacement.strip():
             return False
         removed = text[plan.start : plan.end]
+        if not _TERMINAL.search(removed) and _FRAGMENT.match(text, plan.end):
+            return True  # "…, including promo material" would be left on its own
         if not re.search(r"[A-Za-z]{3,}s\b", removed):  # no plural for "them" to point at
             return False
         # the rest of its sentence and the sentence after it
@@ -1051,7 +1057,12 @@ class _Coach:
     def keeps_protected(self, text: str, plan: _Plan, report: Report) -> bool:
         """A plan may not remove a handle, a link, an entity or a marker; the mistakes it was
         for are flagged instead."""
-        gone = [m.group() for m in _PROTECTED.finditer(text, plan.start, plan.end)]
+        # a plan that starts or ends inside a link touches it too
+        gone = [
+            m.group()
+            for m in _PROTECTED.finditer(text)
+            if m.start() < max(plan.end, plan.start + 1) and plan.start < m.end()
+        ]
         if not self.keep or not gone or all(g in plan.replacement for g in gone):
             return True
         for f in report.mistakes:
