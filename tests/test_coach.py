@@ -464,3 +464,34 @@ def test_an_apology_about_an_area_names_the_area_plainly(draft, said, stand_in):
     assert said in result.improved
     assert stand_in not in result.improved
     assert not result.report.mistakes
+
+
+def test_the_words_that_finish_an_earlier_post_stay():
+    # the first sentence began in post 1/2: removing it would leave that post hanging
+    draft = (
+        "@117220 may need to be changed for safety or operational reasons. We'll pass your "
+        "comments on to the Customer Experience team. ^Kit 2/2"
+    )
+    result = coach(analyze(draft))
+    assert result.improved == draft
+    assert [f.code for f in result.flags] == ["M403"]
+    assert result.unchanged and "excuse" in result.unchanged
+
+
+def test_an_apology_recapitalised_by_an_edit_is_still_fixed_not_dropped():
+    draft = (
+        "Thankyou for getting touch with us. we will fix your bug quickly and sorry for the "
+        "trouble.Please update our latest version for a best service."
+    )
+    customer = "The app tends to hang alot of times when searching . It's like 50% of the time ."
+    result = coach(analyze(draft, customer))
+    assert "we will fix" not in result.improved
+    assert "Sorry the app tends to hang" in result.improved
+    assert "Please update our latest version" in result.improved
+    assert not result.report.mistakes
+
+
+def test_a_spaced_smiley_goes_with_its_sentence():
+    draft = "wait for the next update and you will regret : ) Thank you for your review!!"
+    result = coach(analyze(draft, "I'm switching to chrome!"))
+    assert result.improved == "Thank you for your review!!"

@@ -491,6 +491,18 @@ class Rewrite:
                 return True
         return False
 
+    def only_recased(self, start: int, end: int) -> bool:
+        """Whether every rewritten part touching ``text[start:end]`` is the agent's own words
+        with at most a new capital ("…and sorry" -> "Sorry" once the words before it went)."""
+        for p, (s, e) in zip(self.pieces, self._bounds(), strict=True):
+            if not p.changed or not (s < end and start < e):
+                continue
+            before, now = self.original[p.start : p.end].lower(), p.text.lower()
+            # recased, or words removed before a letter that took the capital
+            if not (now == before or (len(now) == 1 and before.endswith(now))):
+                return False
+        return True
+
     def apply(self, start: int, end: int, replacement: str, why: str) -> None:
         """Replace ``text[start:end]`` (current coordinates) with ``replacement``."""
         bounds = self._bounds()
@@ -586,12 +598,14 @@ _JOINT = re.compile(
     r"|(?=(?:i|we)(?:'m|'re|'ve|'ll|\s+(?:am|are|have|will|can|would|were|did)\b)))",
     re.I,
 )
+# ":)", ": )", ":-(", ";P": never a colon to tidy away
+_SMILEY = r"[:;]-?[ ]?[()DPp](?![\w()])"
 # Where mistaken words join the rest of their sentence: removed with them.
 _JOIN_BEFORE = re.compile(r"(?:\s*[,;:]\s*|\s+)(?:(?:and|but|so|or|as|because|since)\s+)?$", re.I)
 _JOIN_AFTER = re.compile(
-    r"\s*(?:[,;:](?![()DPp](?![\w()]))\s*(?:(?:and|but|so|or)\s+)?|\s+(?:and|but|so|or)\s+"
+    rf"\s*(?:(?!{_SMILEY})[,;:]\s*(?:(?:and|but|so|or)\s+)?|\s+(?:and|but|so|or)\s+"
     # a smiley ends what it follows: it goes with the words ("we will fix this soon :)")
-    r"|\s*[:;]-?[()DPp](?![\w()])\s*)",
+    rf"|\s*{_SMILEY}\s*)",
     re.I,
 )
 # What a rewrite never deletes unless it is the mistake itself: the apology, and the agent's
@@ -599,7 +613,12 @@ _JOIN_AFTER = re.compile(
 _STEP_LABELS = frozenset({"apology", "remedy", "follow_up", "compensation"})
 # Where a sentence the analyzer reads on really ends: a smiley before a capital ("soon :)
 # Thank"), or a run-on into the thanks ("we will fix this soon Thank you").
-_RUN_ON = re.compile(r"(?<=\s)[:;]-?[()DPp](?=\s+[A-Z])|(?<=[a-z])(?=\s+(?:Thank you|Thanks)\b)")
+_RUN_ON = re.compile(
+    rf"(?<=\s){_SMILEY}(?=\s+[A-Z])|(?<=[a-z])(?=\s+(?:Thank you|Thanks)\b)"
+    # and a full stop with no space after it ("sorry for the trouble.Please update")
+    r"|(?<=[a-z]{2}\.)(?=[A-Z][a-z])"
+)
+_THREAD_MARK = re.compile(r"(?<![\w/])\(?\d{1,2}/\d{1,2}\)?(?![\w/])")
 # What cannot open what is left of a sentence once the words before it are gone.
 _FRAGMENT = re.compile(r"[\s,;:]*(?:including|such as|especially|for example|e\.g\.)\b", re.I)
 _TERMINAL = re.compile(r"[.!?…]+[\"'”’)\]]*\s*$")
@@ -892,7 +911,9 @@ class _Coach:
             assert f.start is not None and f.end is not None
             if self.flagged(f):
                 continue
-            if rewrite.changed_near(f.start, f.end):
+            # words the coach wrote that still read as a mistake are not rewritten again (so
+            # the rounds end); the agent's own words, only re-capitalised, still are
+            if rewrite.changed_near(f.start, f.end) and not rewrite.only_recased(f.start, f.end):
                 strategy = self.data.fallback
             else:
                 strategy = self.data.strategy_for(f)
@@ -935,7 +956,9 @@ class _Coach:
             s, e = self.protected(text, *self.sentence_at(text, f.start))
             plan = self.remove(text, s, e, self.data.fallback.why)
             if self.keep and (
-                self.removes_step(text, plan, report, f) or self.leaves_nothing(text, plan)
+                self.removes_step(text, plan, report, f)
+                or self.leaves_nothing(text, plan)
+                or self.continues_a_post(text, plan)
             ):
                 self.flag(text, f, plan.why, self.data.strategy_for(f).suggest or _NAME_IT)
                 continue
@@ -977,6 +1000,17 @@ class _Coach:
         words = re.findall(r"[^\W\d_]+", _PROTECTED.sub(" ", new))
         return len(words) < self.data.min_words
 
+    def continues_a_post(self, text: str, plan: _Plan) -> bool:
+        """Whether the plan removes words of a sentence begun in an earlier post ("@117220
+        may need to be changed for safety reasons. … 2/2"): the first post would be left
+        hanging, so the words stay."""
+        head = self.head_end(text)
+        opens_lower = re.match(r"(?:\.{2,}|…)?\s*[a-z]", text[head:])
+        if not opens_lower or not (_THREAD_MARK.search(text) or opens_lower.group()[0] in ".…"):
+            return False
+        first_end = next((e for s, e in self.sentences(text) if e > head), len(text))
+        return plan.start < first_end
+
     def dangles(self, text: str, plan: _Plan) -> bool:
         """Whether what is left refers back to the removed words ("Add-ons are made by
         independent developers. I recommend contacting them") or cannot stand without them
@@ -1002,6 +1036,7 @@ class _Coach:
             self.removes_step(text, plan, report, f)
             or self.leaves_nothing(text, plan)
             or self.dangles(text, plan)
+            or self.continues_a_post(text, plan)
         ):
             return plan
         narrow = self.narrow(text, f, plan.why)
@@ -1010,6 +1045,7 @@ class _Coach:
             and not self.removes_step(text, narrow, report, f)
             and not self.leaves_nothing(text, narrow)
             and not self.dangles(text, narrow)
+            and not self.continues_a_post(text, narrow)
         ):
             return narrow
         self.flag(text, f, plan.why, self.data.strategy_for(f).suggest or _NAME_IT)
@@ -1189,7 +1225,8 @@ _TIDY: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[ \t]+([,.;:!?])(?![A-Za-z0-9])"), r"\1"),
     (re.compile(r"[,;:]+\s*([.!?])"), r"\1"),
     # a smiley left after the apology once the sentence it closed has gone
-    (re.compile(r"([.!?])[ \t]*[:;]-?[()DPp](?![\w()])"), r"\1"),
+    (re.compile(rf"([.!?])[ \t]*{_SMILEY}"), r"\1"),
+    (re.compile(rf"\A\s*{_SMILEY}\s*"), ""),
     (re.compile(r"([.!?])[ \t]*[,;:]+"), r"\1"),
     (re.compile(r"\A\s*[,;:]\s*"), ""),
     (re.compile(r"\b([Aa])\s+(?=[aeioAEIO]\w)"), r"\1n "),
