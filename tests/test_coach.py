@@ -495,3 +495,26 @@ def test_a_spaced_smiley_goes_with_its_sentence():
     draft = "wait for the next update and you will regret : ) Thank you for your review!!"
     result = coach(analyze(draft, "I'm switching to chrome!"))
     assert result.improved == "Thank you for your review!!"
+
+
+@pytest.mark.parametrize(
+    ("draft", "customer", "improved"),
+    [
+        (
+            "@656127 I'm sorry for the trouble but this is a known issue we're fixing. -Gabe",
+            None,
+            "@656127 I'm sorry but this is a known issue we're fixing. -Gabe",
+        ),
+        (
+            "Hi, sorry to hear that you're having trouble with Firefox, crashes usually are "
+            "caused by bad add-ons.",
+            "App constantly crashes!",
+            "Hi, sorry to hear Firefox isn't working well for you, crashes usually are caused "
+            "by bad add-ons.",
+        ),
+    ],
+)
+def test_the_new_apology_does_not_repeat_the_word_after_it(draft, customer, improved):
+    result = coach(analyze(draft, customer))
+    assert result.improved == improved
+    assert not result.report.mistakes

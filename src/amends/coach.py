@@ -767,14 +767,24 @@ class _Coach:
             candidates: list[str] = []
             if self.problem:
                 candidates += _forms(self.data.sorry_forms, word, problem=self.problem)
+            # the kind of problem, the area or a bare apology: never one that repeats the
+            # word right after it
+            stock: list[str] = []
             if self.noun:
-                candidates += _forms(self.data.noun_forms, word, noun=self.noun)
+                stock += _forms(self.data.noun_forms, word, noun=self.noun)
             rest = text[head_end:clause_end]
             for area in self.data.area_forms:
-                candidates += area.said(word, rest, self.data.plural_area)
+                stock += area.said(word, rest, self.data.plural_area)
             if self.data.stock_rest.match(rest):
-                candidates += _forms(self.data.bare_forms, word)
-            for replacement in candidates:
+                stock += _forms(self.data.bare_forms, word)
+            candidates += stock
+            restated = len(candidates) - len(stock)
+            rest_of_sentence = "" if run_on else text[clause_end:content_end]
+            following = [w.lower() for w in re.findall(r"[A-Za-z]+", rest_of_sentence)[:4]]
+            for n, replacement in enumerate(candidates):
+                last = re.findall(r"[A-Za-z]+", replacement)[-1].lower()
+                if n >= restated and len(last) >= 4 and last in following:
+                    continue  # "sorry about this but this is…", "the crashes, crashes usually…"
                 # Judge the new words on their own: other clauses have their own findings.
                 sentence = text[s:head_start] + replacement + "."
                 if self.analyzer.analyze(sentence, self.customer).mistakes:
