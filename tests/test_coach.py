@@ -518,3 +518,10 @@ def test_the_new_apology_does_not_repeat_the_word_after_it(draft, customer, impr
     result = coach(analyze(draft, customer))
     assert result.improved == improved
     assert not result.report.mistakes
+
+
+def test_a_post_counts_an_html_entity_as_the_character_it_shows():
+    assert post_length("Pls try uninstalling &amp; reinstalling") == len(
+        "Pls try uninstalling & reinstalling"
+    )
+    assert post_length("5 &gt; 4 &#8217; https://t.co/abc") == len("5 > 4 ’ ") + 23

@@ -57,9 +57,13 @@ _PROTECTED = re.compile(
 )
 
 
+_ENTITY = re.compile(r"&(?:#\d{1,6}|#x[0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});")
+
+
 def post_length(text: str) -> int:
-    """Length as a social network counts it: every link is LINK_LENGTH characters."""
-    return len(_LINK.sub("x" * LINK_LENGTH, text))
+    """Length as a social network counts it: every link is LINK_LENGTH characters, and an HTML
+    entity ("&amp;", as exported tweets carry them) is the one character it shows."""
+    return len(_ENTITY.sub("x", _LINK.sub("x" * LINK_LENGTH, text)))
 
 
 def channel_of(text: str) -> str:
