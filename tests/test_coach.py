@@ -525,3 +525,15 @@ def test_a_post_counts_an_html_entity_as_the_character_it_shows():
         "Pls try uninstalling & reinstalling"
     )
     assert post_length("5 &gt; 4 &#8217; https://t.co/abc") == len("5 > 4 ’ ") + 23
+
+
+def test_a_sentence_cut_short_by_an_abbreviation_loses_only_the_promise():
+    draft = (
+        "@559951 Apologies for the trouble. Please DM us your contact nos. and elaborate on your "
+        "concern and we will surely address it.Rgds,Neha L https://t.co/LBfZgLCSfr"
+    )
+    result = coach(analyze(draft))
+    assert "and elaborate on your concern." in result.improved
+    assert "surely address" not in result.improved
+    assert result.improved.endswith("Rgds,Neha L https://t.co/LBfZgLCSfr")
+    assert not result.report.mistakes

@@ -1051,6 +1051,9 @@ class _Coach:
             or self.leaves_nothing(text, plan)
             or self.dangles(text, plan)
             or self.continues_a_post(text, plan)
+            # "Please DM us your contact nos. and elaborate on your concern and we will…": the
+            # sentence is the end of the last one, cut short by an abbreviation
+            or bool(re.match(r"\s*(?:and|but|or|so)\s", text[plan.start : plan.end]))
         ):
             return plan
         narrow = self.narrow(text, f, plan.why)
