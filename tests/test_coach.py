@@ -537,3 +537,11 @@ def test_a_sentence_cut_short_by_an_abbreviation_loses_only_the_promise():
     assert "surely address" not in result.improved
     assert result.improved.endswith("Rgds,Neha L https://t.co/LBfZgLCSfr")
     assert not result.report.mistakes
+
+
+def test_the_edited_sentence_gets_the_space_after_it_back():
+    draft = "@798016 Sorry for the trouble caused.We request you to DM your idea number. Shweta"
+    result = coach(analyze(draft))
+    assert result.improved == (
+        "@798016 Sorry about this. We request you to DM your idea number. Shweta"
+    )

@@ -1201,8 +1201,10 @@ class _Coach:
                 for m in pattern.finditer(text)
                 if rewrite.changed_near(m.start(), m.end(), 1)
             ]
-            if plans:
-                rewrite.apply_many(_merge(plans))
+            plans = _merge(plans)
+            # a space put back never takes a post over its limit
+            if plans and self.fits(_applied(text, plans), text):
+                rewrite.apply_many(plans)
         text = rewrite.text
         head = self.head_end(text)
         plans = []
@@ -1247,6 +1249,8 @@ _TIDY: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"([.!?])[ \t]*[,;:]+"), r"\1"),
     (re.compile(r"\A\s*[,;:]\s*"), ""),
     (re.compile(r"\b([Aa])\s+(?=[aeioAEIO]\w)"), r"\1n "),
+    # the edited sentence ends and the next starts with no space ("Sorry about this.As checked")
+    (re.compile(r"(?<=[a-z]{2})([.!?])(?=[A-Z][a-z])"), r"\1 "),
     (re.compile(r"[ \t]+[-–—]+[ \t]*(?=\n|\Z|\^|[-~]\s?[A-Z])"), " "),
 )
 
