@@ -325,6 +325,13 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
             '    text: "Because {cause}."',
             "unknown field",
         ),
+        ('clause: "it keeps freezing"}', 'clause: "it keeps freezing", noun: "x"}', "either"),
+        (
+            'forms: ["{head}{hear} {area} {isnt} working well for you"]',
+            'forms: ["{head} {place}"]',
+            "unknown field",
+        ),
+        ("(?P<area>", "(?P<region>", "capture the area"),
     ],
 )
 def test_bad_data_is_reported_with_file_and_line(tmp_path, old, new, message):

@@ -263,7 +263,9 @@ class CoachData:
     bare_forms: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
     area_forms: tuple[AreaForm, ...]
     plural_area: re.Pattern[str]
-    problem_nouns: tuple[tuple[re.Pattern[str], str], ...]
+    # the kind of problem named from the customer's message: a noun phrase ("the crashes")
+    # or a clause that reads after "sorry" ("it keeps freezing", is_clause True)
+    problem_nouns: tuple[tuple[re.Pattern[str], str, bool], ...]
     stock_rest: re.Pattern[str]
     bare_apology_rest: re.Pattern[str]
     problem_slot: str
@@ -348,8 +350,11 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
         areas.append(AreaForm(s.regex("head"), rest, templates))
     nouns = []
     for s in root.sections("problem_nouns"):
-        s.check_keys(("when", "noun", "__line__"))
-        nouns.append((s.regex("when"), s.str("noun")))
+        s.check_keys(("when", "noun", "clause", "__line__"))
+        if ("noun" in s) == ("clause" in s):
+            raise s.fail("give either `noun` or `clause`")
+        clause = "clause" in s
+        nouns.append((s.regex("when"), s.str("clause" if clause else "noun"), clause))
     slots_section = root.section("slots")
     order = slots_section.labels("order", COMPONENTS)
     slots = {}
@@ -643,7 +648,10 @@ class _Coach:
         self.analyzer = analyzer
         self.customer = customer
         self.problem = problem
-        self.noun = _problem_noun(data, customer) if not problem else None
+        kind = _problem_kind(data, customer) if not problem else None
+        if kind is not None and kind[1]:
+            self.problem = kind[0]  # a clause reads like the customer's problem restated
+        self.noun = kind[0] if kind is not None and not kind[1] else None
         self.limit = limit  # social: the longest post the improved reply may be
         self.flags: dict[tuple[str, str], Flag] = {}
         # an agent's draft: its facts and positions stay (flagged); our own draft: they go
@@ -1261,12 +1269,16 @@ _KEPT_WHY = "The sentence holds a handle, a link or a marker the coach never rem
 _KEPT_SUGGEST = "Rewrite the sentence yourself, keeping the link or handle."
 
 
-def _problem_noun(data: CoachData, customer: str | None) -> str | None:
-    """The kind of problem, named from the customer's message, or None."""
+def _problem_kind(data: CoachData, customer: str | None) -> tuple[str, bool] | None:
+    """The kind of problem named from the customer's message (its words, and whether they are
+    a clause), or None."""
     if not customer:
         return None
     lowered = customer.lower()
-    return next((noun for when, noun in data.problem_nouns if when.search(lowered)), None)
+    return next(
+        ((said, clause) for when, said, clause in data.problem_nouns if when.search(lowered)),
+        None,
+    )
 
 
 def _forms(
