@@ -552,3 +552,17 @@ def test_the_edited_sentence_gets_the_space_after_it_back():
     assert result.improved == (
         "@798016 Sorry about this. We request you to DM your idea number. Shweta"
     )
+
+
+@pytest.mark.parametrize(
+    "customer", ["Good", "Extension support is back. Keep up the awesome work!", "nice app!"]
+)
+def test_an_apology_to_a_customer_who_only_praised_is_left_for_the_agent(customer):
+    draft = "Hi! Sorry to hear you're having issues with tabs. This article might help. ^ma"
+    result = coach(analyze(draft, customer))
+    assert result.improved == draft
+    assert [f.code for f in result.flags] == ["M101"]
+    assert "praises" in result.flags[0].why and "Thank them" in result.flags[0].suggest
+    # the same draft to a complaint is rewritten
+    fixed = coach(analyze(draft, "Tabs keep closing by themselves"))
+    assert fixed.improved != draft

@@ -279,6 +279,9 @@ class CoachData:
     min_words: int
     back_reference: re.Pattern[str]
     commitment: re.Pattern[str]
+    praise: re.Pattern[str]
+    praise_why: str
+    praise_suggest: str
     restate: Restater
     restate_examples: tuple[tuple[str, str | None], ...]
 
@@ -315,6 +318,7 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
             "min_words",
             "back_reference",
             "commitment",
+            "praise",
             "restate",
         )
     )
@@ -377,6 +381,8 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
     extra = [k for k in slots_section.names() if k != "order" and k not in slots]
     if extra:
         raise slots_section.fail(f"slot {extra[0]!r} is not listed in slots.order")
+    praise = root.section("praise")
+    praise.check_keys(("when", "why", "suggest", "__line__"))
     restate_section = root.section("restate")
     restate_examples = tuple(
         (e.str("customer"), e.data.get("problem")) for e in restate_section.sections("examples")
@@ -403,6 +409,9 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
         min_words=root.int("min_words"),
         back_reference=root.regex("back_reference"),
         commitment=root.regex("commitment"),
+        praise=praise.regex("when"),
+        praise_why=praise.str("why"),
+        praise_suggest=praise.str("suggest"),
         restate=Restater.from_data(restate_section),
         restate_examples=restate_examples,
     )
@@ -620,6 +629,7 @@ _JOIN_AFTER = re.compile(
 # What a rewrite never deletes unless it is the mistake itself: the apology, and the agent's
 # steps, follow-ups and offers.
 _STEP_LABELS = frozenset({"apology", "remedy", "follow_up", "compensation"})
+_APOLOGY_MISTAKES = frozenset({"vague_apology", "conditional_apology", "over_apology"})
 # Where a sentence the analyzer reads on really ends: a smiley before a capital ("soon :)
 # Thank"), or a run-on into the thanks ("we will fix this soon Thank you").
 _RUN_ON = re.compile(
@@ -652,6 +662,9 @@ class _Coach:
         if kind is not None and kind[1]:
             self.problem = kind[0]  # a clause reads like the customer's problem restated
         self.noun = kind[0] if kind is not None and not kind[1] else None
+        # a customer who only praised: an apology for a problem they never reported needs
+        # the agent, not a better apology
+        self.praised = bool(customer and data.praise.search(customer))
         self.limit = limit  # social: the longest post the improved reply may be
         self.flags: dict[tuple[str, str], Flag] = {}
         # an agent's draft: its facts and positions stay (flagged); our own draft: they go
@@ -944,6 +957,9 @@ class _Coach:
                     self.flag(text, f, strategy.why, strategy.suggest)
                 else:
                     plans.append(self.drop_sentence(text, f.start, strategy.why))
+                continue
+            if self.praised and self.keep and f.label in _APOLOGY_MISTAKES:
+                self.flag(text, f, self.data.praise_why, self.data.praise_suggest)
                 continue
             if strategy.action == "collapse":
                 if not collapsed:
