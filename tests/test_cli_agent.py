@@ -151,6 +151,24 @@ def test_fix_text_shows_the_edits_and_the_improved_reply():
     assert "changed: " in out
 
 
+def test_fix_says_why_a_draft_comes_back_unchanged():
+    refusal = "@217164 I am unable to refund the returns charge. Shaun 2/2"
+    result = amends_cli("fix", refusal, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["improved"] == refusal and not data["edits"]
+    assert data["flags"][0]["code"] == "M422"
+    assert data["unchanged"].startswith("left as written: what is wrong (excuse) carries")
+    out = amends_cli("fix", refusal).stdout
+    assert "none: left as written" in out and "left for you or a lead (1)" in out
+    edited = amends_cli("fix", DRAFT, "--customer", CUSTOMER, "--format", "json")
+    assert json.loads(edited.stdout)["unchanged"] is None
+    clean = amends_cli("fix", "Your refund of £20 went out today.", "--format", "json")
+    assert json.loads(clean.stdout)["unchanged"] == (
+        "left as written: the analyzer finds no mistake to fix"
+    )
+
+
 def test_fix_from_stdin_and_empty_draft():
     result = amends_cli(
         "fix", "-", "--format", "json", input="Please calm down. Your refund is done."

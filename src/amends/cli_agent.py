@@ -318,6 +318,7 @@ def _coaching_json(coaching: Coaching) -> dict[str, Any]:
         "suggestions": data["suggestions"],
         "flags": data["flags"],
         "slots": data["slots"],
+        "unchanged": data["unchanged"],
     }
 
 
@@ -330,7 +331,7 @@ def _print_coaching(coaching: Coaching) -> None:
     original = coaching.original.text
     console.print(Text(f"edits ({len(coaching.edits)})", style="bold"))
     if not coaching.edits:
-        console.print("  none: the draft has no mistakes and nothing the posture needs is missing")
+        console.print(f"  none: {coaching.unchanged}")
     for e in coaching.edits:
         before = original[e.start : e.end]
         line = Text(f"  {e.start}-{e.end} ")

@@ -57,9 +57,13 @@ _PROTECTED = re.compile(
 )
 
 
+_ENTITY = re.compile(r"&(?:#\d{1,6}|#x[0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});")
+
+
 def post_length(text: str) -> int:
-    """Length as a social network counts it: every link is LINK_LENGTH characters."""
-    return len(_LINK.sub("x" * LINK_LENGTH, text))
+    """Length as a social network counts it: every link is LINK_LENGTH characters, and an HTML
+    entity ("&amp;", as exported tweets carry them) is the one character it shows."""
+    return len(_ENTITY.sub("x", _LINK.sub("x" * LINK_LENGTH, text)))
 
 
 def channel_of(text: str) -> str:
@@ -140,6 +144,21 @@ class Coaching:
         """Characters of the original replaced or removed, plus characters inserted."""
         return sum(max(e.end - e.start, len(e.replacement)) for e in self.edits)
 
+    @property
+    def unchanged(self) -> str | None:
+        """Why the draft came back as it was (None when it was edited)."""
+        if self.edits:
+            return None
+        if self.flags:
+            kinds = ", ".join(dict.fromkeys(f.label.replace("_", " ") for f in self.flags))
+            return (
+                f"left as written: what is wrong ({kinds}) carries the agent's facts or "
+                "position, or needs words only the agent has; each is flagged with a way to say it"
+            )
+        if self.report.mistakes:
+            return "left as written: no fix for its mistakes reads cleanly here"
+        return "left as written: the analyzer finds no mistake to fix"
+
     def to_dict(self, detail: bool = False) -> dict[str, Any]:
         size = len(self.original.text)
         return {
@@ -156,6 +175,7 @@ class Coaching:
             "suggestions": [x.to_dict() for x in self.suggestions],
             "flags": [x.to_dict() for x in self.flags],
             "slots": list(self.slots),
+            "unchanged": self.unchanged,
         }
 
 
@@ -209,13 +229,44 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class AreaForm:
+    """How an apology about an area ("sorry you're having trouble with Firefox") is said
+    without its stock stand-in: ``rest`` reads the words after the apology word and captures
+    the area (and its preposition); ``forms`` say it."""
+
+    head: re.Pattern[str]
+    rest: re.Pattern[str]
+    forms: tuple[str, ...]
+
+    def said(self, head: str, rest: str, plural: re.Pattern[str]) -> list[str]:
+        if not self.head.match(head):
+            return []
+        m = self.rest.match(rest)
+        if m is None:
+            return []
+        area = m.group("area")
+        fields = {
+            "head": head,
+            "area": area,
+            "prep": (m.groupdict().get("prep") or "with").lower(),
+            "hear": m.groupdict().get("hear") or "",
+            "isnt": "aren't" if plural.search(area) else "isn't",
+        }
+        return [fill(t, fields) for t in self.forms]
+
+
+@dataclass(frozen=True)
 class CoachData:
     fallback: Strategy
     strategies: tuple[Strategy, ...]
     sorry_forms: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
     noun_forms: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
     bare_forms: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
-    problem_nouns: tuple[tuple[re.Pattern[str], str], ...]
+    area_forms: tuple[AreaForm, ...]
+    plural_area: re.Pattern[str]
+    # the kind of problem named from the customer's message: a noun phrase ("the crashes")
+    # or a clause that reads after "sorry" ("it keeps freezing", is_clause True)
+    problem_nouns: tuple[tuple[re.Pattern[str], str, bool], ...]
     stock_rest: re.Pattern[str]
     bare_apology_rest: re.Pattern[str]
     problem_slot: str
@@ -229,6 +280,9 @@ class CoachData:
     min_words: int
     back_reference: re.Pattern[str]
     commitment: re.Pattern[str]
+    praise: re.Pattern[str]
+    praise_why: str
+    praise_suggest: str
     restate: Restater
     restate_examples: tuple[tuple[str, str | None], ...]
 
@@ -250,6 +304,8 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
             "sorry_forms",
             "noun_forms",
             "bare_forms",
+            "area_forms",
+            "plural_area",
             "problem_nouns",
             "stock_rest",
             "bare_apology_rest",
@@ -263,6 +319,7 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
             "min_words",
             "back_reference",
             "commitment",
+            "praise",
             "restate",
         )
     )
@@ -286,10 +343,23 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
             out.append((s.regex("head"), templates))
         return tuple(out)
 
+    areas = []
+    for s in root.sections("area_forms"):
+        s.check_keys(("head", "rest", "forms", "__line__"))
+        rest = s.regex("rest")
+        if "area" not in rest.groupindex:
+            raise s.fail("`rest` must capture the area as (?P<area>...)")
+        templates = s.strs("forms")
+        for t in templates:
+            check_fields(t, ("head", "area", "prep", "isnt", "hear"), s.where)
+        areas.append(AreaForm(s.regex("head"), rest, templates))
     nouns = []
     for s in root.sections("problem_nouns"):
-        s.check_keys(("when", "noun", "__line__"))
-        nouns.append((s.regex("when"), s.str("noun")))
+        s.check_keys(("when", "noun", "clause", "__line__"))
+        if ("noun" in s) == ("clause" in s):
+            raise s.fail("give either `noun` or `clause`")
+        clause = "clause" in s
+        nouns.append((s.regex("when"), s.str("clause" if clause else "noun"), clause))
     slots_section = root.section("slots")
     order = slots_section.labels("order", COMPONENTS)
     slots = {}
@@ -312,6 +382,8 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
     extra = [k for k in slots_section.names() if k != "order" and k not in slots]
     if extra:
         raise slots_section.fail(f"slot {extra[0]!r} is not listed in slots.order")
+    praise = root.section("praise")
+    praise.check_keys(("when", "why", "suggest", "__line__"))
     restate_section = root.section("restate")
     restate_examples = tuple(
         (e.str("customer"), e.data.get("problem")) for e in restate_section.sections("examples")
@@ -322,6 +394,8 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
         sorry_forms=head_forms("sorry_forms", ("head", "problem")),
         noun_forms=head_forms("noun_forms", ("head", "noun")),
         bare_forms=head_forms("bare_forms", ("head",)),
+        area_forms=tuple(areas),
+        plural_area=root.regex("plural_area"),
         problem_nouns=tuple(nouns),
         stock_rest=root.regex("stock_rest"),
         bare_apology_rest=root.regex("bare_apology_rest"),
@@ -336,6 +410,9 @@ def load_coach(path: Path | None = None, codes: Iterable[str] | None = None) -> 
         min_words=root.int("min_words"),
         back_reference=root.regex("back_reference"),
         commitment=root.regex("commitment"),
+        praise=praise.regex("when"),
+        praise_why=praise.str("why"),
+        praise_suggest=praise.str("suggest"),
         restate=Restater.from_data(restate_section),
         restate_examples=restate_examples,
     )
@@ -433,6 +510,18 @@ class Rewrite:
                 return True
         return False
 
+    def only_recased(self, start: int, end: int) -> bool:
+        """Whether every rewritten part touching ``text[start:end]`` is the agent's own words
+        with at most a new capital ("…and sorry" -> "Sorry" once the words before it went)."""
+        for p, (s, e) in zip(self.pieces, self._bounds(), strict=True):
+            if not p.changed or not (s < end and start < e):
+                continue
+            before, now = self.original[p.start : p.end].lower(), p.text.lower()
+            # recased, or words removed before a letter that took the capital
+            if not (now == before or (len(now) == 1 and before.endswith(now))):
+                return False
+        return True
+
     def apply(self, start: int, end: int, replacement: str, why: str) -> None:
         """Replace ``text[start:end]`` (current coordinates) with ``replacement``."""
         bounds = self._bounds()
@@ -528,12 +617,30 @@ _JOINT = re.compile(
     r"|(?=(?:i|we)(?:'m|'re|'ve|'ll|\s+(?:am|are|have|will|can|would|were|did)\b)))",
     re.I,
 )
+# ":)", ": )", ":-(", ";P": never a colon to tidy away
+_SMILEY = r"[:;]-?[ ]?[()DPp](?![\w()])"
 # Where mistaken words join the rest of their sentence: removed with them.
 _JOIN_BEFORE = re.compile(r"(?:\s*[,;:]\s*|\s+)(?:(?:and|but|so|or|as|because|since)\s+)?$", re.I)
-_JOIN_AFTER = re.compile(r"\s*(?:[,;:]\s*(?:(?:and|but|so|or)\s+)?|\s+(?:and|but|so|or)\s+)", re.I)
+_JOIN_AFTER = re.compile(
+    rf"\s*(?:(?!{_SMILEY})[,;:]\s*(?:(?:and|but|so|or)\s+)?|\s+(?:and|but|so|or)\s+"
+    # a smiley ends what it follows: it goes with the words ("we will fix this soon :)")
+    rf"|\s*{_SMILEY}\s*)",
+    re.I,
+)
 # What a rewrite never deletes unless it is the mistake itself: the apology, and the agent's
 # steps, follow-ups and offers.
 _STEP_LABELS = frozenset({"apology", "remedy", "follow_up", "compensation"})
+_APOLOGY_MISTAKES = frozenset({"vague_apology", "conditional_apology", "over_apology"})
+# Where a sentence the analyzer reads on really ends: a smiley before a capital ("soon :)
+# Thank"), or a run-on into the thanks ("we will fix this soon Thank you").
+_RUN_ON = re.compile(
+    rf"(?<=\s){_SMILEY}(?=\s+[A-Z])|(?<=[a-z])(?=\s+(?:Thank you|Thanks)\b)"
+    # and a full stop with no space after it ("sorry for the trouble.Please update")
+    r"|(?<=[a-z]{2}\.)(?=[A-Z][a-z])"
+)
+_THREAD_MARK = re.compile(r"(?<![\w/])\(?\d{1,2}/\d{1,2}\)?(?![\w/])")
+# What cannot open what is left of a sentence once the words before it are gone.
+_FRAGMENT = re.compile(r"[\s,;:]*(?:including|such as|especially|for example|e\.g\.)\b", re.I)
 _TERMINAL = re.compile(r"[.!?…]+[\"'”’)\]]*\s*$")
 _LETTER = re.compile(r"[A-Za-z]")
 
@@ -552,7 +659,13 @@ class _Coach:
         self.analyzer = analyzer
         self.customer = customer
         self.problem = problem
-        self.noun = _problem_noun(data, customer) if not problem else None
+        kind = _problem_kind(data, customer) if not problem else None
+        if kind is not None and kind[1]:
+            self.problem = kind[0]  # a clause reads like the customer's problem restated
+        self.noun = kind[0] if kind is not None and not kind[1] else None
+        # a customer who only praised: an apology for a problem they never reported needs
+        # the agent, not a better apology
+        self.praised = bool(customer and data.praise.search(customer))
         self.limit = limit  # social: the longest post the improved reply may be
         self.flags: dict[tuple[str, str], Flag] = {}
         # an agent's draft: its facts and positions stay (flagged); our own draft: they go
@@ -586,6 +699,11 @@ class _Coach:
                 os_ += 1
             while oe > os_ and text[oe - 1].isspace():
                 oe -= 1
+            for m in _RUN_ON.finditer(text, os_, oe):
+                out.append((os_, m.end()))
+                os_ = m.end()
+                while os_ < oe and text[os_].isspace():
+                    os_ += 1
             if os_ < oe:
                 out.append((os_, oe))
         return out
@@ -675,11 +793,24 @@ class _Coach:
             candidates: list[str] = []
             if self.problem:
                 candidates += _forms(self.data.sorry_forms, word, problem=self.problem)
+            # the kind of problem, the area or a bare apology: never one that repeats the
+            # word right after it
+            stock: list[str] = []
             if self.noun:
-                candidates += _forms(self.data.noun_forms, word, noun=self.noun)
-            if self.data.stock_rest.match(text[head_end:clause_end]):
-                candidates += _forms(self.data.bare_forms, word)
-            for replacement in candidates:
+                stock += _forms(self.data.noun_forms, word, noun=self.noun)
+            rest = text[head_end:clause_end]
+            for area in self.data.area_forms:
+                stock += area.said(word, rest, self.data.plural_area)
+            if self.data.stock_rest.match(rest):
+                stock += _forms(self.data.bare_forms, word)
+            candidates += stock
+            restated = len(candidates) - len(stock)
+            rest_of_sentence = "" if run_on else text[clause_end:content_end]
+            following = [w.lower() for w in re.findall(r"[A-Za-z]+", rest_of_sentence)[:4]]
+            for n, replacement in enumerate(candidates):
+                last = re.findall(r"[A-Za-z]+", replacement)[-1].lower()
+                if n >= restated and len(last) >= 4 and last in following:
+                    continue  # "sorry about this but this is…", "the crashes, crashes usually…"
                 # Judge the new words on their own: other clauses have their own findings.
                 sentence = text[s:head_start] + replacement + "."
                 if self.analyzer.analyze(sentence, self.customer).mistakes:
@@ -816,7 +947,9 @@ class _Coach:
             assert f.start is not None and f.end is not None
             if self.flagged(f):
                 continue
-            if rewrite.changed_near(f.start, f.end):
+            # words the coach wrote that still read as a mistake are not rewritten again (so
+            # the rounds end); the agent's own words, only re-capitalised, still are
+            if rewrite.changed_near(f.start, f.end) and not rewrite.only_recased(f.start, f.end):
                 strategy = self.data.fallback
             else:
                 strategy = self.data.strategy_for(f)
@@ -825,6 +958,9 @@ class _Coach:
                     self.flag(text, f, strategy.why, strategy.suggest)
                 else:
                     plans.append(self.drop_sentence(text, f.start, strategy.why))
+                continue
+            if self.praised and self.keep and f.label in _APOLOGY_MISTAKES:
+                self.flag(text, f, self.data.praise_why, self.data.praise_suggest)
                 continue
             if strategy.action == "collapse":
                 if not collapsed:
@@ -859,7 +995,9 @@ class _Coach:
             s, e = self.protected(text, *self.sentence_at(text, f.start))
             plan = self.remove(text, s, e, self.data.fallback.why)
             if self.keep and (
-                self.removes_step(text, plan, report, f) or self.leaves_nothing(text, plan)
+                self.removes_step(text, plan, report, f)
+                or self.leaves_nothing(text, plan)
+                or self.continues_a_post(text, plan)
             ):
                 self.flag(text, f, plan.why, self.data.strategy_for(f).suggest or _NAME_IT)
                 continue
@@ -901,12 +1039,26 @@ class _Coach:
         words = re.findall(r"[^\W\d_]+", _PROTECTED.sub(" ", new))
         return len(words) < self.data.min_words
 
+    def continues_a_post(self, text: str, plan: _Plan) -> bool:
+        """Whether the plan removes words of a sentence begun in an earlier post ("@117220
+        may need to be changed for safety reasons. … 2/2"): the first post would be left
+        hanging, so the words stay."""
+        head = self.head_end(text)
+        opens_lower = re.match(r"(?:\.{2,}|…)?\s*[a-z]", text[head:])
+        if not opens_lower or not (_THREAD_MARK.search(text) or opens_lower.group()[0] in ".…"):
+            return False
+        first_end = next((e for s, e in self.sentences(text) if e > head), len(text))
+        return plan.start < first_end
+
     def dangles(self, text: str, plan: _Plan) -> bool:
-        """Whether the sentence after the removed words refers back to them ("Add-ons are made
-        by independent developers. I recommend contacting them")."""
+        """Whether what is left refers back to the removed words ("Add-ons are made by
+        independent developers. I recommend contacting them") or cannot stand without them
+        ("…, including promo material")."""
         if plan.replacement.strip():
             return False
         removed = text[plan.start : plan.end]
+        if not _TERMINAL.search(removed) and _FRAGMENT.match(text, plan.end):
+            return True  # "…, including promo material" would be left on its own
         if not re.search(r"[A-Za-z]{3,}s\b", removed):  # no plural for "them" to point at
             return False
         # the rest of its sentence and the sentence after it
@@ -923,6 +1075,10 @@ class _Coach:
             self.removes_step(text, plan, report, f)
             or self.leaves_nothing(text, plan)
             or self.dangles(text, plan)
+            or self.continues_a_post(text, plan)
+            # "Please DM us your contact nos. and elaborate on your concern and we will…": the
+            # sentence is the end of the last one, cut short by an abbreviation
+            or bool(re.match(r"\s*(?:and|but|or|so)\s", text[plan.start : plan.end]))
         ):
             return plan
         narrow = self.narrow(text, f, plan.why)
@@ -931,6 +1087,7 @@ class _Coach:
             and not self.removes_step(text, narrow, report, f)
             and not self.leaves_nothing(text, narrow)
             and not self.dangles(text, narrow)
+            and not self.continues_a_post(text, narrow)
         ):
             return narrow
         self.flag(text, f, plan.why, self.data.strategy_for(f).suggest or _NAME_IT)
@@ -978,7 +1135,12 @@ class _Coach:
     def keeps_protected(self, text: str, plan: _Plan, report: Report) -> bool:
         """A plan may not remove a handle, a link, an entity or a marker; the mistakes it was
         for are flagged instead."""
-        gone = [m.group() for m in _PROTECTED.finditer(text, plan.start, plan.end)]
+        # a plan that starts or ends inside a link touches it too
+        gone = [
+            m.group()
+            for m in _PROTECTED.finditer(text)
+            if m.start() < max(plan.end, plan.start + 1) and plan.start < m.end()
+        ]
         if not self.keep or not gone or all(g in plan.replacement for g in gone):
             return True
         for f in report.mistakes:
@@ -1064,8 +1226,10 @@ class _Coach:
                 for m in pattern.finditer(text)
                 if rewrite.changed_near(m.start(), m.end(), 1)
             ]
-            if plans:
-                rewrite.apply_many(_merge(plans))
+            plans = _merge(plans)
+            # a space put back never takes a post over its limit
+            if plans and self.fits(_applied(text, plans), text):
+                rewrite.apply_many(plans)
         text = rewrite.text
         head = self.head_end(text)
         plans = []
@@ -1104,9 +1268,14 @@ _TIDY: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[ \t]{2,}"), " "),
     (re.compile(r"[ \t]+([,.;:!?])(?![A-Za-z0-9])"), r"\1"),
     (re.compile(r"[,;:]+\s*([.!?])"), r"\1"),
+    # a smiley left after the apology once the sentence it closed has gone
+    (re.compile(rf"([.!?])[ \t]*{_SMILEY}"), r"\1"),
+    (re.compile(rf"\A\s*{_SMILEY}\s*"), ""),
     (re.compile(r"([.!?])[ \t]*[,;:]+"), r"\1"),
     (re.compile(r"\A\s*[,;:]\s*"), ""),
     (re.compile(r"\b([Aa])\s+(?=[aeioAEIO]\w)"), r"\1n "),
+    # the edited sentence ends and the next starts with no space ("Sorry about this.As checked")
+    (re.compile(r"(?<=[a-z]{2})([.!?])(?=[A-Z][a-z])"), r"\1 "),
     (re.compile(r"[ \t]+[-–—]+[ \t]*(?=\n|\Z|\^|[-~]\s?[A-Z])"), " "),
 )
 
@@ -1117,12 +1286,16 @@ _KEPT_WHY = "The sentence holds a handle, a link or a marker the coach never rem
 _KEPT_SUGGEST = "Rewrite the sentence yourself, keeping the link or handle."
 
 
-def _problem_noun(data: CoachData, customer: str | None) -> str | None:
-    """The kind of problem, named from the customer's message, or None."""
+def _problem_kind(data: CoachData, customer: str | None) -> tuple[str, bool] | None:
+    """The kind of problem named from the customer's message (its words, and whether they are
+    a clause), or None."""
     if not customer:
         return None
     lowered = customer.lower()
-    return next((noun for when, noun in data.problem_nouns if when.search(lowered)), None)
+    return next(
+        ((said, clause) for when, said, clause in data.problem_nouns if when.search(lowered)),
+        None,
+    )
 
 
 def _forms(
