@@ -21,6 +21,7 @@ SCHEMA = json.loads(
     (Path(__file__).resolve().parent.parent / "schema" / "report.v1.json").read_text("utf-8")
 )
 
+LOCAL = ("127.0.0.1", 50000)
 REPLY = "Sorry if you feel upset. It was your fault for not reading the terms."
 CUSTOMER = "You charged me twice for the same order and nobody answers my emails."
 INCIDENT = {
@@ -35,8 +36,11 @@ INCIDENT = {
 
 
 @pytest.fixture(scope="module")
-def client() -> TestClient:
-    return TestClient(create_app(Settings(max_batch=3)), raise_server_exceptions=False)
+def client(tmp_path_factory) -> TestClient:
+    """A client on this machine of a server with no keys: the API is open to it."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'amends.db'}"
+    app = create_app(Settings(database_url=url, max_batch=3))
+    return TestClient(app, raise_server_exceptions=False, client=LOCAL)
 
 
 def cli_json(*args: str, input: str | None = None):

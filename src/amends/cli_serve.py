@@ -32,6 +32,7 @@ def serve_command(
     try:
         import uvicorn
 
+        from .server.auth import is_loopback
         from .server.settings import Settings, SettingsError
     except ModuleNotFoundError as exc:
         typer.echo(
@@ -44,12 +45,39 @@ def serve_command(
         # environment, so the choice is handed on there
         os.environ["AMENDS_DATABASE_URL"] = database
     try:
-        Settings.from_env()
+        settings = Settings.from_env()
     except SettingsError as exc:
         typer.echo(f"amends: {exc}", err=True)
         raise typer.Exit(2) from exc
+    if not _has_keys(settings.database_url):
+        if not is_loopback(host):
+            typer.echo(
+                f"amends: refusing to listen on {host} with no API key: anyone who can reach "
+                "it could read the store. Create keys first (`amends keys create --role admin`), "
+                "or listen on 127.0.0.1",
+                err=True,
+            )
+            raise typer.Exit(2)
+        typer.echo(
+            "amends: no API keys: the API is open to programs on this machine and listens on "
+            f"{host} only; `amends keys create` makes keys and closes it",
+            err=True,
+        )
     typer.echo(f"amends: serving on http://{host}:{port} (API docs at /docs)", err=True)
     uvicorn.run(APP, factory=True, host=host, port=port, reload=reload)
+
+
+def _has_keys(database: str | None) -> bool:
+    from .store import StoreError, ensure_current, make_engine
+    from .store.keys import any_active_key
+
+    try:
+        engine = make_engine(database)
+        ensure_current(engine)
+        return any_active_key(engine)
+    except StoreError as exc:
+        typer.echo(f"amends: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 def register(app: typer.Typer) -> None:

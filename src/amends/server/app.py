@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from .. import __version__
 from . import errors
-from .api import agent, health
+from .api import agent, health, keys
 from .settings import Settings
 from .state import State
 
@@ -33,4 +33,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(agent.router)
+    app.include_router(keys.router)
     return app

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
 from ..analyzer import Analyzer, get_analyzer
 from ..model import Config
+from .errors import ApiError
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 class State:
-    """What the routes share: the settings and the analyzer, loaded on first use (loading the
-    rules takes a moment; a server that only answers /v1/health never pays it)."""
+    """What the routes share: the settings, the analyzer and the store, each opened on first
+    use (loading the rules takes a moment; a server that only analyses never opens the store)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self._analyzer: Analyzer | None = None
+        self._engine: Engine | None = None
         self._lock = threading.Lock()
 
     @property
@@ -28,6 +33,23 @@ class State:
                 if self._analyzer is None:
                     self._analyzer = get_analyzer(Config())
         return self._analyzer
+
+    @property
+    def engine(self) -> Engine:
+        """The store, migrated as the CLI does (a new SQLite file is set up; another database
+        behind the installed schema is an error). A store that cannot be used is a 503."""
+        if self._engine is None:
+            from ..store import StoreError, ensure_current, make_engine
+
+            with self._lock:
+                if self._engine is None:
+                    try:
+                        engine = make_engine(self.settings.database_url)
+                        ensure_current(engine)
+                    except StoreError as exc:
+                        raise ApiError(503, "store_unavailable", str(exc)) from exc
+                    self._engine = engine
+        return self._engine
 
 
 def state(request: Request) -> State:

@@ -3,7 +3,7 @@ with their explanations. Each is the library call the CLI makes, answering the C
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from ...advise import Case, CaseError, advise
@@ -11,6 +11,7 @@ from ...coach import coach
 from ...compose import ComposeError, IncidentError, compose, compose_data
 from ...model import SCHEMA_VERSION, Report
 from ...rules import Rule, find_rule
+from ..auth import require
 from ..errors import ApiError
 from ..schemas import (
     AdviceOut,
@@ -29,9 +30,16 @@ from ..schemas import (
 )
 from ..state import Shared, State
 
-router = APIRouter(prefix="/v1", tags=["agent"])
-
 INVALID = {422: {"model": ErrorOut, "description": "What in the request was wrong."}}
+DENIED = {
+    401: {"model": ErrorOut, "description": "No key, or a wrong or revoked one."},
+    403: {"model": ErrorOut, "description": "The key's role may not do this."},
+}
+
+# every role may analyse and compose; a key is checked all the same (once any key exists)
+router = APIRouter(
+    prefix="/v1", tags=["agent"], dependencies=[Depends(require("agent"))], responses=DENIED
+)
 
 
 def _report(shared: State, text: str, customer: str | None, where: str) -> Report:
