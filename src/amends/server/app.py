@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from .. import __version__
 from . import errors
-from .api import agent, health, keys
+from .api import agent, conversations, health, keys, ledger, reports
 from .settings import Settings
 from .state import State
 
@@ -33,5 +33,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(agent.router)
+    app.include_router(conversations.router)
+    app.include_router(ledger.router)
+    app.include_router(reports.router)
     app.include_router(keys.router)
     return app
