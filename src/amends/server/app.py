@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from .. import __version__
 from . import errors
-from .api import agent, conversations, health, keys, ledger, reports
+from .api import agent, conversations, health, hooks, keys, ledger, reports
 from .settings import Settings
 from .state import State
 
@@ -36,5 +36,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(conversations.router)
     app.include_router(ledger.router)
     app.include_router(reports.router)
+    app.include_router(hooks.router)
     app.include_router(keys.router)
     return app
