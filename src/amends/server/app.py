@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from .. import __version__
-from . import errors
+from . import errors, limits
 from .api import agent, conversations, health, hooks, keys, ledger, reports
 from .settings import Settings
 from .state import State
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.amends = State(settings)
     errors.install(app)
+    limits.install(app, settings.max_body_bytes, settings.max_concurrent, settings.cors_origins)
     app.include_router(health.router)
     app.include_router(agent.router)
     app.include_router(conversations.router)
