@@ -109,11 +109,11 @@ def test_analyze_detail_is_the_check_json(client):
 @pytest.mark.parametrize(
     ("body", "code", "where"),
     [
-        ({"text": "   "}, "empty_text", "body.text"),
+        ({"text": "   "}, "invalid_request", "body.text"),
         ({"customer": "hi"}, "invalid_request", "body.text"),
         ({"text": 5}, "invalid_request", "body.text"),
         ({"text": "Sorry.", "colour": "red"}, "invalid_request", "body.colour"),
-        ({"text": "x" * (MAX_CHARS + 1)}, "invalid_text", "body.text"),
+        ({"text": "x" * (MAX_CHARS + 1)}, "invalid_request", "body.text"),
     ],
 )
 def test_analyze_says_what_is_wrong(client, body, code, where):
@@ -189,7 +189,7 @@ def test_fix_is_the_clis(client):
 
 
 def test_fix_refuses_an_empty_draft_and_an_unknown_channel(client):
-    assert_error(client.post("/v1/fix", json={"text": ""}), 422, "empty_text", "body.text")
+    assert_error(client.post("/v1/fix", json={"text": ""}), 422, "invalid_request", "body.text")
     assert_error(
         client.post("/v1/fix", json={"text": "Sorry.", "channel": "fax"}),
         422,
@@ -215,13 +215,22 @@ def test_compose_is_the_clis(client):
     ("body", "code", "where", "says"),
     [
         ({"incident": {"cause": "ours"}}, "invalid_incident", "body.incident", "`problem`"),
-        ({"incident": INCIDENT, "tone": "sarcastic"}, "invalid_tone", "body.tone", "warm"),
+        ({"incident": INCIDENT, "tone": "sarcastic"}, "invalid_request", "body.tone", "warm"),
         ({"incident": "late"}, "invalid_request", "body.incident", "dictionary"),
     ],
 )
 def test_compose_says_what_is_wrong(client, body, code, where, says):
     error = assert_error(client.post("/v1/compose", json=body), 422, code, where)
     assert says in error["message"]
+
+
+def test_the_tones_the_schema_lists_are_composes():
+    from typing import get_args
+
+    from amends.compose import compose_data
+    from amends.server.schemas import Tone
+
+    assert set(get_args(Tone)) == set(compose_data().tones)
 
 
 # -- rules and explain -----------------------------------------------------------------------

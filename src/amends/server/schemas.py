@@ -4,14 +4,74 @@ here describe them for the OpenAPI schema and for clients, and are not used to r
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Path
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
+
+from ..analyzer import MAX_CHARS
 
 Channel = Literal["chat", "email", "social"]
 Cause = Literal["ours", "outside", "customer", "unknown"]
 Severity = Literal["low", "medium", "high"]
-Ident = str | int | None
+# an id a client gives is echoed back as it came: a string or a whole number, never a boolean
+Ident = StrictStr | StrictInt | None
+# the store's ids are 32-bit on PostgreSQL: a larger one is a 422, not a database error
+MAX_ID = 2**31 - 1
+StoreId = Annotated[int, Path(ge=1, le=MAX_ID)]
+# what the analyzer reads: some words, at most MAX_CHARS characters (the schema says so, so that
+# a client can check before sending)
+# (the characters every regex dialect involved counts as blank are left out: pydantic's Rust
+# regex, Python's re and ECMA-262, which schema tools follow, disagree on a few)
+WORDS = r"[^\s\x1c-\x1f\x85\ufeff]"
+Tone = Literal["warm", "formal", "brief"]
+
+
+def _iso_only(value: Any) -> datetime:
+    """A time written as ISO 8601, in UTC (read as UTC without an offset). pydantic would also
+    read a number as seconds since 1970, which the schema (format date-time) does not allow and
+    no client means; a time that has no UTC equivalent (year 1 at +00:01) is refused here
+    rather than overflow in the store."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not an ISO 8601 time; write it like 2026-12-01T09:30:00Z"
+            ) from None
+    else:
+        raise ValueError("give the time as ISO 8601 text, such as 2026-12-01T09:30:00Z")
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value!r} is out of range in UTC") from None
+
+
+IsoTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("give a whole number, not true or false")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_not_bool)]
+Count = Annotated[int, Field(ge=0), BeforeValidator(_not_bool)]
 
 
 class Strict(BaseModel):
@@ -25,10 +85,10 @@ class Strict(BaseModel):
 
 
 class AnalyzeRequest(Strict):
-    text: str = Field(description="The reply to analyse.")
+    text: str = Field(description="The reply to analyse.", pattern=WORDS, max_length=MAX_CHARS)
     customer: str | None = Field(None, description="The customer's message it answers.")
     id: Ident = Field(None, description="Echoed as the report's id.")
-    detail: bool = Field(
+    detail: StrictBool = Field(
         False,
         description="Also the score's breakdown, each finding's why, confidence and pattern, "
         "and the situation's evidence (as `amends check --format json`).",
@@ -43,20 +103,20 @@ class BatchItem(Strict):
 
 class BatchRequest(Strict):
     items: list[BatchItem] = Field(description="The replies, analysed in order.")
-    detail: bool = False
+    detail: StrictBool = False
 
 
 class AdviseRequest(Strict):
     customer: str = Field("", description="The customer's message.")
     cause: Cause | None = Field(None, description="What caused it; inferred when not given.")
     severity: Severity | None = None
-    legal: bool | None = None
-    noticed: bool | None = None
-    affected: bool | None = Field(
+    legal: StrictBool | None = None
+    noticed: StrictBool | None = None
+    affected: StrictBool | None = Field(
         None, description="Whether an outside cause disrupted the customer's own service."
     )
-    prior_failures: int | None = Field(None, ge=0)
-    wait_minutes: float | None = Field(None, ge=0)
+    prior_failures: Count | None = None
+    wait_minutes: StrictFloat | None = Field(None, ge=0)
     reply: str = Field(
         "",
         description="The agent's reply so far: one that asks for details and states no cause, "
@@ -65,15 +125,15 @@ class AdviseRequest(Strict):
 
 
 class FixRequest(Strict):
-    text: str = Field(description="The draft reply to fix.")
+    text: str = Field(description="The draft reply to fix.", pattern=WORDS, max_length=MAX_CHARS)
     customer: str | None = None
     channel: Channel | None = Field(
         None, description="Default: social when the draft starts with @, else chat."
     )
-    slots: bool = Field(
+    slots: StrictBool = Field(
         False, description="Put the most needed missing component in as one marked slot."
     )
-    detail: bool = False
+    detail: StrictBool = False
 
 
 class ComposeRequest(Strict):
@@ -82,10 +142,10 @@ class ComposeRequest(Strict):
         "steps, follow_up..."
     )
     channel: Channel = "chat"
-    tone: str = Field("warm", description="warm, formal or brief.")
-    seed: int | None = Field(None, description="Pick the phrasing (default: random).")
-    slots: bool = False
-    detail: bool = False
+    tone: Tone = "warm"
+    seed: WholeNumber | None = Field(None, description="Pick the phrasing (default: random).")
+    slots: StrictBool = False
+    detail: StrictBool = False
 
 
 # -- responses -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from ...advise import Case, CaseError, advise
 from ...coach import coach
-from ...compose import ComposeError, IncidentError, compose, compose_data
+from ...compose import ComposeError, IncidentError, compose
 from ...model import SCHEMA_VERSION, Report
 from ...rules import Rule, find_rule
 from ..auth import require
@@ -109,14 +109,6 @@ def fix(body: FixRequest, shared: Shared) -> JSONResponse:
 @router.post("/compose", response_model=DraftOut, responses=INVALID)
 def compose_reply(body: ComposeRequest, shared: Shared) -> JSONResponse:
     """A reply composed from an incident for a channel."""
-    tones = compose_data().tones
-    if body.tone not in tones:
-        raise ApiError(
-            422,
-            "invalid_tone",
-            f"tone must be one of {', '.join(tones)}, not {body.tone!r}",
-            "body.tone",
-        )
     try:
         draft = compose(
             body.incident,

@@ -16,7 +16,7 @@ from ...store import StoreError, UnknownFormat, import_file
 from ...store.browse import Scope, conversation_detail, list_conversations
 from ..auth import AnyCaller, Caller, Lead
 from ..errors import ApiError
-from ..schemas import ErrorOut
+from ..schemas import MAX_ID, ErrorOut, IsoTime, StoreId
 from ..state import Shared
 
 router = APIRouter(
@@ -188,10 +188,10 @@ def conversations(
     who: AnyCaller,
     shared: Shared,
     channel: str | None = None,
-    since: Annotated[datetime | None, Query(alias="from")] = None,
-    until: Annotated[datetime | None, Query(alias="to")] = None,
+    since: Annotated[IsoTime | None, Query(alias="from")] = None,
+    until: Annotated[IsoTime | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> JSONResponse:
     """Conversations the caller may see, newest first, a page at a time."""
     total, page = list_conversations(
@@ -211,7 +211,7 @@ def conversations(
     response_model=ConversationOut,
     responses={404: {"model": ErrorOut, "description": "No such conversation for this key."}},
 )
-def conversation(conversation_id: int, who: AnyCaller, shared: Shared) -> JSONResponse:
+def conversation(conversation_id: StoreId, who: AnyCaller, shared: Shared) -> JSONResponse:
     """One conversation, its messages in order, each reply with its newest analysis."""
     found = conversation_detail(shared.engine, conversation_id, scope_of(who))
     if found is None:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from ...store.keys import ApiKeyError, KeyInfo, create_key, list_keys, revoke_key
 from ..auth import Admin, Caller
 from ..errors import ApiError
-from ..schemas import ErrorOut, Strict
+from ..schemas import ErrorOut, StoreId, Strict
 from ..state import Shared
 
 router = APIRouter(
@@ -76,7 +76,7 @@ def new_key(body: KeyRequest, who: Admin, shared: Shared) -> JSONResponse:
     response_model=KeyOut,
     responses={404: {"model": ErrorOut, "description": "No such key (for this admin)."}},
 )
-def revoke(key_id: int, who: Admin, shared: Shared) -> JSONResponse:
+def revoke(key_id: StoreId, who: Admin, shared: Shared) -> JSONResponse:
     engine = shared.engine
     known = {k.id: k for k in list_keys(engine)}
     if key_id not in known or not _visible(who, known[key_id]):

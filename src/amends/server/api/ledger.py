@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from ...store.db import session_factory, transaction
 from ...store.incidents import (
@@ -20,7 +20,7 @@ from ...store.incidents import (
 from ...store.ledger import list_promises, mark
 from ..auth import Admin, AnyCaller, Caller, Lead
 from ..errors import ApiError
-from ..schemas import ErrorOut, Strict
+from ..schemas import ErrorOut, IsoTime, StoreId, Strict
 from ..state import Shared
 
 DENIED = {
@@ -80,8 +80,8 @@ def promises(
         Literal["open", "overdue", "today", "all"],
         Query(description="open (not yet due), overdue, due today, or all."),
     ] = "open",
-    due_before: datetime | None = None,
-    due_after: datetime | None = None,
+    due_before: IsoTime | None = None,
+    due_after: IsoTime | None = None,
     team: str | None = None,
     agent: str | None = None,
 ) -> JSONResponse:
@@ -103,7 +103,7 @@ class MarkRequest(Strict):
 
 @router.post("/promises/{promise_id}/mark", response_model=PromiseOut, responses=NOT_FOUND)
 def mark_promise(
-    promise_id: int, body: MarkRequest, who: AnyCaller, shared: Shared
+    promise_id: StoreId, body: MarkRequest, who: AnyCaller, shared: Shared
 ) -> JSONResponse:
     """Mark a promise kept, broken or cancelled by hand; the ledger keeps the mark."""
     engine = shared.engine
@@ -119,22 +119,24 @@ def mark_promise(
 
 
 class IncidentRequest(Strict):
-    what: str = Field(description='What failed: "card payments declined for 2 hours".')
-    started_at: datetime | None = None
+    what: str = Field(
+        pattern=r"\S", description='What failed: "card payments declined for 2 hours".'
+    )
+    started_at: IsoTime | None = None
     severity: Literal["low", "medium", "high", "critical"] = "medium"
     cause: Literal["ours", "outside", "customer", "unknown"] = "unknown"
     category: str | None = None
 
 
 class WhyRequest(Strict):
-    answer: str
-    root: bool = Field(False, description="This answer is the root cause; it ends the chain.")
+    answer: str = Field(pattern=r"\S", description="The answer to the next why.")
+    root: StrictBool = Field(False, description="This answer is the root cause; it ends the chain.")
 
 
 class ActionRequest(Strict):
-    action: str
+    action: str = Field(pattern=r"\S", description="What will be done.")
     owner: str | None = None
-    due: datetime | None = None
+    due: IsoTime | None = None
 
 
 def _incident_error(exc: IncidentError) -> ApiError:
@@ -157,7 +159,7 @@ def incidents(
 
 
 @router.get("/incidents/{incident_id}", response_model=dict[str, Any], responses=NOT_FOUND)
-def incident(incident_id: int, who: Lead, shared: Shared) -> JSONResponse:
+def incident(incident_id: StoreId, who: Lead, shared: Shared) -> JSONResponse:
     with session_factory(shared.engine)() as session:
         try:
             return JSONResponse(incident_view(session, incident_id).to_dict())
@@ -185,7 +187,7 @@ def create_incident(body: IncidentRequest, who: Admin, shared: Shared) -> JSONRe
 
 
 @router.post("/incidents/{incident_id}/whys", response_model=dict[str, Any], responses=NOT_FOUND)
-def create_why(incident_id: int, body: WhyRequest, who: Admin, shared: Shared) -> JSONResponse:
+def create_why(incident_id: StoreId, body: WhyRequest, who: Admin, shared: Shared) -> JSONResponse:
     """The next step of the incident's 5 Whys (admins)."""
     try:
         with transaction(session_factory(shared.engine)) as session:
@@ -198,7 +200,7 @@ def create_why(incident_id: int, body: WhyRequest, who: Admin, shared: Shared) -
 
 @router.post("/incidents/{incident_id}/actions", response_model=dict[str, Any], responses=NOT_FOUND)
 def create_action(
-    incident_id: int, body: ActionRequest, who: Admin, shared: Shared
+    incident_id: StoreId, body: ActionRequest, who: Admin, shared: Shared
 ) -> JSONResponse:
     """A corrective action, tracked as a promise in the ledger (admins)."""
     try:

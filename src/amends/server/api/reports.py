@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from ...store.browse import Scope, score_rows
 from ...store.ledger import list_promises
 from ..auth import Lead
-from ..schemas import ErrorOut
+from ..schemas import ErrorOut, IsoTime
 from ..state import Shared
 from .ledger import _team
 
@@ -46,8 +46,8 @@ def _aware(moment: datetime | None) -> datetime | None:
 def summary(
     who: Lead,
     shared: Shared,
-    since: Annotated[datetime | None, Query(alias="from")] = None,
-    until: Annotated[datetime | None, Query(alias="to")] = None,
+    since: Annotated[IsoTime | None, Query(alias="from")] = None,
+    until: Annotated[IsoTime | None, Query(alias="to")] = None,
     team: str | None = None,
     channel: str | None = None,
 ) -> JSONResponse:
