@@ -3,7 +3,6 @@ Every read is scoped to the caller: an agent sees conversations they replied in,
 team's, an admin with a team that team's; another team's id is a 404 like a missing one."""
 
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -198,8 +197,8 @@ def conversations(
         shared.engine,
         scope_of(who),
         channel=channel,
-        since=_aware(since),
-        until=_aware(until),
+        since=since,
+        until=until,
         limit=limit,
         offset=offset,
     )
@@ -222,12 +221,3 @@ def conversation(conversation_id: StoreId, who: AnyCaller, shared: Shared) -> JS
             "conversation_id",
         )
     return JSONResponse(found)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """A time without an offset is read as UTC."""
-    from datetime import UTC
-
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)

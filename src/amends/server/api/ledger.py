@@ -1,7 +1,6 @@
 """The ledger over HTTP: promises (list, filter, mark kept or broken) and incidents with their
 5 Whys and corrective actions (read by leads, written by admins)."""
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -29,12 +28,6 @@ DENIED = {
 }
 router = APIRouter(prefix="/v1", tags=["ledger"], responses=DENIED)
 NOT_FOUND = {404: {"model": ErrorOut, "description": "Not there, or not for this key."}}
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def _team(who: Caller, asked: str | None) -> str | None:
@@ -87,7 +80,7 @@ def promises(
 ) -> JSONResponse:
     """Promises in the ledger with their status now, soonest due first."""
     entries = list_promises(shared.engine, status, agent=_agent(who, agent), team=_team(who, team))
-    before, after = _aware(due_before), _aware(due_after)
+    before, after = due_before, due_after
     kept = [
         e.to_dict()
         for e in entries
@@ -175,7 +168,7 @@ def create_incident(body: IncidentRequest, who: Admin, shared: Shared) -> JSONRe
             made = new_incident(
                 session,
                 body.what,
-                started_at=_aware(body.started_at),
+                started_at=body.started_at,
                 severity=body.severity,
                 cause=body.cause,
                 category=body.category,
@@ -205,7 +198,7 @@ def create_action(
     """A corrective action, tracked as a promise in the ledger (admins)."""
     try:
         with transaction(session_factory(shared.engine)) as session:
-            add_action(session, incident_id, body.action, owner=body.owner, due_at=_aware(body.due))
+            add_action(session, incident_id, body.action, owner=body.owner, due_at=body.due)
             view = incident_view(session, incident_id)
     except IncidentError as exc:
         raise _incident_error(exc) from exc

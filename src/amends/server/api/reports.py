@@ -4,7 +4,6 @@ failures), for the stored analyses in a date range, team and channel, with overd
 
 import json
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,12 +35,6 @@ class SummaryOut(BaseModel):
     overdue_promises: list[dict[str, Any]]
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 @router.get("/summary", response_model=SummaryOut)
 def summary(
     who: Lead,
@@ -63,8 +56,8 @@ def summary(
             engine,
             Scope(team=chosen),
             channel=channel,
-            since=_aware(since),
-            until=_aware(until),
+            since=since,
+            until=until,
         )
     )
     report: dict[str, Any] | None = None
