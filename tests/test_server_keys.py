@@ -232,3 +232,17 @@ def test_a_bad_key_request_is_422(keyed):
     response = client.post("/v1/keys", json={"role": "lead"}, headers=bearer(keys["admin"]))
     assert response.status_code == 422
     assert "needs a team" in response.json()["error"]["message"]
+
+
+def test_a_key_revoked_after_use_stops_working_once_the_cache_expires(keyed):
+    client, keys = keyed
+    lead = bearer(keys["delivery-lead"])
+    assert client.post("/v1/analyze", json=ANALYZE, headers=lead).status_code == 200
+    listed = client.get("/v1/keys", headers=bearer(keys["admin"])).json()["keys"]
+    key_id = next(k["id"] for k in listed if k["team"] == "delivery")
+    client.post(f"/v1/keys/{key_id}/revoke", headers=bearer(keys["admin"]))
+    cache = client.app.state.amends.key_cache
+    assert cache.seconds <= 2  # the README promises a revocation acts within 2 s
+    cache.seconds = 0  # the 2 s have passed
+    response = client.post("/v1/analyze", json=ANALYZE, headers=lead)
+    assert response.status_code == 401 and error_code(response) == "key_revoked"

@@ -9,17 +9,23 @@ is a 401, a role that may not do what was asked a 403.
 from __future__ import annotations
 
 import ipaddress
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ..store.keys import any_active_key, verify_key
+from ..store.keys import KeyInfo, any_active_key, verify_key
 from .errors import ApiError
 from .state import Shared
 
 ROLE_RANK = {"agent": 0, "lead": 1, "admin": 2}
+# How long an answer of the key store is reused. Every lookup is a transaction (on SQLite one
+# that takes the write lock), which cost more than an analysis; a key made or revoked takes
+# effect within this many seconds.
+KEY_CACHE_SECONDS = 2.0
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
@@ -68,11 +74,35 @@ def presented_key(request: Request) -> str | None:
     return key.strip() if key else None
 
 
+class KeyCache:
+    """The key store's recent answers: whether any key is in force, and what each presented key
+    is (by the key itself, held in memory only, never logged)."""
+
+    def __init__(self, seconds: float = KEY_CACHE_SECONDS):
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._answers: dict[str | None, tuple[float, object]] = {}
+
+    def get(self, key: str | None, look_up: Callable[[], object]) -> object:
+        now = time.monotonic()
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None and now - found[0] < self.seconds:
+                return found[1]
+        answer = look_up()
+        with self._lock:
+            if len(self._answers) > 10_000:  # many different wrong keys: start afresh
+                self._answers.clear()
+            self._answers[key] = (now, answer)
+        return answer
+
+
 def caller(request: Request, shared: Shared) -> Caller:
     key = presented_key(request)
     engine = shared.engine
+    cache: KeyCache = shared.key_cache
     if key is None:
-        if any_active_key(engine):
+        if cache.get(None, lambda: any_active_key(engine)):
             raise ApiError(
                 401,
                 "missing_key",
@@ -92,8 +122,8 @@ def caller(request: Request, shared: Shared) -> Caller:
                 CHALLENGE,
             )
         return OPEN
-    found = verify_key(engine, key)
-    if found is None:
+    found = cache.get(key, lambda: verify_key(engine, key))
+    if not isinstance(found, KeyInfo):
         raise ApiError(
             401, "invalid_key", "the API key is not valid", "header.authorization", CHALLENGE
         )

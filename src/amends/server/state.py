@@ -25,6 +25,9 @@ class State:
         self._analyzer: Analyzer | None = None
         self._engine: Engine | None = None
         self._lock = threading.Lock()
+        from .auth import KeyCache  # auth reads the state: imported here, not at the top
+
+        self.key_cache = KeyCache()
 
     @property
     def analyzer(self) -> Analyzer:
