@@ -567,14 +567,18 @@ def main() -> None:  # pragma: no cover - console entry point
 
 from .cli_agent import register as _register_agent  # noqa: E402
 from .cli_incidents import register as _register_incidents  # noqa: E402
+from .cli_keys import register as _register_keys  # noqa: E402
 from .cli_promises import register as _register_promises  # noqa: E402
 from .cli_report import register as _register_report  # noqa: E402
 from .cli_score import register as _register_score  # noqa: E402
+from .cli_serve import register as _register_serve  # noqa: E402
 from .cli_store import register as _register_store  # noqa: E402
 
 _register_agent(app)
 _register_promises(app)
 _register_report(app)
 _register_score(app)
+_register_serve(app)
 _register_store(app)
 _register_incidents(app)
+_register_keys(app)

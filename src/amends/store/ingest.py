@@ -226,6 +226,32 @@ def import_file(
     )
 
 
+def store_conversations(
+    engine: Engine,
+    conversations: list[Incoming],
+    source: str,
+    *,
+    analyzer: Analyzer | None = None,
+    tz: str = "UTC",
+) -> tuple[int, int]:
+    """Store conversations read some other way than from a file (a helpdesk's webhook) as an
+    import stores them: new messages added, replies analysed, their promises in the ledger.
+    Returns (messages imported, messages already stored)."""
+    zone = as_zone(tz).key
+    ensure_current(engine)
+    analyzer = analyzer or get_analyzer()
+    factory = session_factory(engine)
+    for attempt in range(1, _RETRIES + 1):
+        try:
+            with transaction(factory) as session:
+                tally = _write_batch(session, conversations, source, analyzer, zone)
+            return tally.imported, tally.skipped
+        except (IntegrityError, OperationalError):
+            if attempt == _RETRIES:  # another writer stored the same messages meanwhile
+                raise
+    raise AssertionError("unreachable")
+
+
 def _write_batch(
     session: Session, batch: list[Incoming], source: str, analyzer: Analyzer, tz: str
 ) -> _Tally:

@@ -44,6 +44,9 @@ PROMISE_STATUSES = ("open", "kept", "broken", "cancelled")
 # who set a promise's status: the ledger (from the conversation and the clock) or a person
 STATUS_SETTERS = ("ledger", "person")
 CAUSES = ("ours", "outside", "customer", "unknown")
+# what an API key may do: agents analyse and see their own conversations, leads their teams'
+# data and reports, admins manage keys and incidents
+KEY_ROLES = ("agent", "lead", "admin")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -282,3 +285,22 @@ class ConversationCategory(Base):
     assigned_by: Mapped[str] = mapped_column(String(32))
     confidence: Mapped[float | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+class ApiKey(Base):
+    """A key to the HTTP API. The secret is shown once, when the key is made; the store keeps
+    its SHA-256 only, and finds it by ``prefix``, the public part printed in listings."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (CheckConstraint(_one_of("role", KEY_ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    # None: every team (an admin's key only)
+    team: Mapped[str | None] = mapped_column(String(255))
+    agent_id: Mapped[str | None] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
