@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from .. import __version__
-from . import errors
+from . import errors, web
 from .api import agent, health
 from .settings import Settings
 from .state import State
@@ -33,4 +33,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(agent.router)
+    web.install(app)
     return app

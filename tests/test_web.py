@@ -1,0 +1,218 @@
+"""The web app in a real headless Chromium against a real uvicorn server started on a free port
+with a temporary SQLite store: typing a draft highlights spans and scores it, Fix, Advise and
+Compose answer, keyboard focus shows a span's message, a reply's <script> stays text, the
+pages pass axe-core's accessibility rules and fit a phone's width. Each test saves a
+screenshot to docs/web/ for the README.
+
+Chromium comes from the system (Debian's ``chromium``), driven by Playwright, as in
+test_report_browser.py; without either the browser tests skip and say which is missing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "docs" / "web"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+playwright = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright is not installed (pip install playwright)"
+)
+CHROMIUM = os.environ.get("AMENDS_CHROMIUM") or next(
+    filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
+)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="no Chromium on PATH (apt-get install chromium, or set AMENDS_CHROMIUM)",
+)
+
+SCRIPT = "<script>window.__ran = true</script>"
+DRAFT = (
+    "Sorry if you feel upset about the double charge. "
+    "I've refunded the second payment and you'll see it within 3 days. " + SCRIPT
+)
+CUSTOMER = "You charged me twice for my March subscription!"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(database: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """uvicorn serving ``create_app`` on a free loopback port, once /v1/health answers."""
+    port = _free_port()
+    env = {**os.environ, "AMENDS_DATABASE_URL": f"sqlite:///{database}"}
+    command = [sys.executable, "-m", "uvicorn", "amends.server.app:create_app", "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    process = subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited: {log.read_text()}")
+        try:
+            if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError(f"uvicorn did not answer within 60 s: {log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("web")
+    process, base = start_server(folder / "amends.db", folder / "uvicorn.log")
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, base_url=server)
+    page = context.new_page()
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith(server) else outside.append(r.url),
+    )
+    yield page
+    context.close()
+    assert outside == [], "the page asked for something outside the app"
+
+
+def axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's WCAG 2 A/AA violations on the page, as 'rule: first offending element'."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']})"
+    )
+    return [f"{v['id']}: {v['nodes'][0]['html'][:120]}" for v in result["violations"]]
+
+
+def type_draft(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.get_by_label("The customer's message").fill(CUSTOMER)
+    page.get_by_label("Your draft reply").press_sequentially(DRAFT[:40], delay=5)
+    page.get_by_label("Your draft reply").fill(DRAFT)
+    page.wait_for_function(
+        "document.querySelectorAll('#highlighted mark.mistake').length > 0"
+        " && document.getElementById('score').textContent !== '–'"
+    )
+
+
+def test_typing_a_draft_highlights_spans_and_scores_it(page):  # type: ignore[no-untyped-def]
+    type_draft(page)
+    score = int(page.locator("#score").inner_text())
+    assert 0 <= score <= 100
+    marks = page.locator("#highlighted mark")
+    assert marks.count() >= 2
+    assert "M202" in page.locator("#highlighted mark.mistake").first.get_attribute("data-codes")
+    assert (
+        "missing" in page.locator("#missing").inner_text().lower()
+        or page.locator("#missing li").count() >= 1
+    )
+    # the reply's <script> is shown as text and never runs
+    assert SCRIPT in page.locator("#highlighted").inner_text()
+    assert page.evaluate("window.__ran === undefined")
+    assert axe_violations(page) == []
+    page.screenshot(path=str(SHOTS / "check.png"), full_page=True)
+
+
+def test_keyboard_focus_shows_a_spans_message(page):  # type: ignore[no-untyped-def]
+    type_draft(page)
+    tip = page.locator("#tip")
+    assert tip.is_hidden()
+    # tab from the draft through the buttons to the first highlighted span
+    page.get_by_label("Your draft reply").focus()
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('#highlighted mark')"):
+            break
+    else:
+        pytest.fail("Tab never reached a highlighted span")
+    assert tip.is_visible()
+    focused = page.evaluate("document.activeElement.dataset.codes").split()
+    assert any(code in tip.inner_text() for code in focused)
+    assert "Try:" in tip.inner_text()
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    page.screenshot(path=str(SHOTS / "check-focus.png"))
+    page.keyboard.press("Escape")
+    assert tip.is_hidden()
+
+
+def test_fix_advise_and_compose(page):  # type: ignore[no-untyped-def]
+    type_draft(page)
+    before = int(page.locator("#score").inner_text())
+    page.get_by_role("button", name="Fix").click()
+    page.locator("#fix-panel").wait_for(state="visible")
+    assert "Sorry if you feel upset" in page.locator("#fix-before del").first.inner_text()
+    after = page.locator("#fix-after").inner_text()
+    assert "Sorry if you feel upset" not in after and SCRIPT in after
+    assert page.locator("#fix-edits li").count() >= 1
+    assert f"was {before}" in page.locator("#fix-score").inner_text()
+
+    page.get_by_role("button", name="Advise").click()
+    page.locator("#advise-panel").wait_for(state="visible")
+    assert page.locator("#posture").inner_text().strip()
+    assert page.locator("#advise-reasons li").count() >= 1
+
+    page.get_by_label("What happened to the customer").fill("your parcel arrived three days late")
+    page.get_by_label("Whose fault").select_option("ours")
+    page.get_by_label("What you did or will do").fill("refunded your delivery fee")
+    page.get_by_label("Follow up when").fill("tomorrow at 1pm")
+    page.get_by_role("button", name="Compose").click()
+    page.locator("#compose-result").wait_for(state="visible")
+    composed = page.locator("#compose-text").inner_text()
+    assert "three days late" in composed and "tomorrow at 1pm" in composed
+    page.get_by_role("button", name="Use this draft").click()
+    assert page.get_by_label("Your draft reply").input_value() == composed
+    assert page.locator("#error").is_hidden()
+    page.screenshot(path=str(SHOTS / "check-fix.png"), full_page=True)
+
+
+def test_an_api_error_is_shown_not_swallowed(page):  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.get_by_label("What happened to the customer").fill("x" * 400)
+    page.get_by_role("button", name="Compose").click()
+    error = page.locator("#error")
+    error.wait_for(state="visible")
+    assert "problem" in error.inner_text()
+
+
+def test_the_check_page_fits_a_phone(browser, server):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=server)
+    try:
+        page = context.new_page()
+        type_draft(page)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"the page scrolls sideways: {width}px wide"
+        page.screenshot(path=str(SHOTS / "check-phone.png"), full_page=True)
+    finally:
+        context.close()
