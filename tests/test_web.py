@@ -21,9 +21,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from amends.store import import_file, make_engine
+
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "docs" / "web"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+DATA = Path(__file__).parent / "data"
+CORPUS = ROOT.parent / "shared" / "data" / "corpus" / "twcs_5k.csv"
 
 playwright = pytest.importorskip(
     "playwright.sync_api", reason="Playwright is not installed (pip install playwright)"
@@ -71,9 +75,20 @@ def start_server(database: Path, log: Path) -> tuple[subprocess.Popen[bytes], st
     raise RuntimeError(f"uvicorn did not answer within 60 s: {log.read_text()}")
 
 
+def fill_store(database: Path) -> None:
+    """The store the pages read: the ledger's fixture conversations, an incident with its 5 Whys
+    and an action, and the Twitter corpus when ../shared/data has it (imported through the
+    store's import function: this branch's API has no import endpoint)."""
+    engine = make_engine(f"sqlite:///{database}")
+    import_file(DATA / "ledger_conversations.jsonl", engine)
+    if CORPUS.exists():
+        import_file(CORPUS, engine)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("web")
+    fill_store(folder / "amends.db")
     process, base = start_server(folder / "amends.db", folder / "uvicorn.log")
     try:
         yield base
@@ -216,3 +231,42 @@ def test_the_check_page_fits_a_phone(browser, server):  # type: ignore[no-untype
         page.screenshot(path=str(SHOTS / "check-phone.png"), full_page=True)
     finally:
         context.close()
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason=f"{CORPUS} is absent")
+def test_the_dashboard_renders_the_corpus_and_drills_down(page):  # type: ignore[no-untyped-def]
+    # the corpus's last weeks (the recurrence window is the date range's)
+    page.goto("/dashboard?from=2017-10-15&to=2017-12-03")
+    page.wait_for_function("document.getElementById('totals').textContent.includes('replies')")
+    replies = int(page.locator("#totals").inner_text().split()[0])
+    assert replies > 1500
+    for chart in ("chart-dist", "chart-trend", "chart-mistakes", "chart-coverage"):
+        box = page.locator(f"#{chart}").bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 200
+    assert "AmazonHelp" in page.locator("#table-groups").text_content()
+    assert "vague apology" in page.locator("#mistake-examples").inner_text()
+    assert "billing" in page.locator("#recurring").inner_text()
+    assert axe_violations(page) == []
+    page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
+
+    # a mistake drills down to its replies, and a reply to its conversation with findings
+    page.get_by_role("button", name="vague apology:").click()
+    page.locator("#drill").wait_for(state="visible")
+    assert "with vague apology" in page.locator("#drill-title").inner_text()
+    page.locator("#table-drill").get_by_role("button", name="Open").first.click()
+    page.locator("#conversation").wait_for(state="visible")
+    mistake = page.locator("#conv-messages mark.mistake").first
+    mistake.focus()
+    assert page.locator("#tip").is_visible()
+    assert "vague" in page.locator("#conv-messages").inner_text().lower()
+
+    # a filter narrows everything to one team, and the URL keeps it
+    page.get_by_label("Team").select_option("AmazonHelp")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_function("location.search.includes('team=AmazonHelp')")
+    page.wait_for_function(
+        f"!document.getElementById('totals').textContent.startsWith('{replies} ')"
+    )
+    narrowed = int(page.locator("#totals").inner_text().split()[0])
+    assert 0 < narrowed < replies
+    page.screenshot(path=str(SHOTS / "dashboard-drill.png"), full_page=True)

@@ -42,5 +42,8 @@ for _path, _template, _title, _ in PAGES:
 
 def install(app: FastAPI) -> None:
     """Add the pages, their data routes and the static files to ``app``."""
+    from . import data
+
     app.include_router(router)
+    app.include_router(data.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
