@@ -9,6 +9,7 @@ test_report_browser.py; without either the browser tests skip and say which is m
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -16,12 +17,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from amends.store import import_file, make_engine
+from amends.store.db import session_factory, transaction
+from amends.store.incidents import add_action, add_why, new_incident
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "docs" / "web"
@@ -81,8 +85,47 @@ def fill_store(database: Path) -> None:
     store's import function: this branch's API has no import endpoint)."""
     engine = make_engine(f"sqlite:///{database}")
     import_file(DATA / "ledger_conversations.jsonl", engine)
+    today = database.with_name("today.jsonl")
+    today.write_text(today_conversation())
+    import_file(today, engine)
+    with transaction(session_factory(engine)) as session:
+        incident = new_incident(session, "Card payments declined for two hours", cause="ours")
+        add_why(session, incident.id, "The payment provider's certificate expired")
+        add_why(session, incident.id, "Nobody owned certificate renewals", root=True)
+        add_action(
+            session,
+            incident.id,
+            "Put certificate expiry on the on-call calendar",
+            owner="ops",
+            due_at=datetime(2026, 12, 1, tzinfo=UTC),
+        )
     if CORPUS.exists():
         import_file(CORPUS, engine)
+
+
+def today_conversation() -> str:
+    """A conversation from just after midnight today (UTC) whose reply promises an email by
+    11pm today: a promise due today whenever the test runs."""
+    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = [
+        ("customer", "Your app has been down all night and I can't pay my bills.", 1),
+        ("agent", "Sorry about the outage. I'll email you an update by 11pm today.", 2),
+    ]
+    return "".join(
+        json.dumps(
+            {
+                "conversation_id": "today-1",
+                "message_id": f"today-1-{n}",
+                "role": role,
+                "author": "Lee" if role == "agent" else "kit",
+                "team": "support",
+                "text": text,
+                "timestamp": (midnight + timedelta(minutes=n)).isoformat(),
+            }
+        )
+        + "\n"
+        for role, text, n in rows
+    )
 
 
 @pytest.fixture(scope="module")
@@ -270,3 +313,43 @@ def test_the_dashboard_renders_the_corpus_and_drills_down(page):  # type: ignore
     narrowed = int(page.locator("#totals").inner_text().split()[0])
     assert 0 < narrowed < replies
     page.screenshot(path=str(SHOTS / "dashboard-drill.png"), full_page=True)
+
+
+def test_the_ledger_marks_a_promise_in_one_click_and_shows_incidents(page):  # type: ignore[no-untyped-def]
+    page.goto("/ledger")
+    rows = page.locator("#promises tbody tr")
+    rows.first.wait_for()
+    today = rows.filter(has_text="11pm today")
+    assert today.count() == 1
+    row_id = today.get_attribute("id")
+    promise = row_id.removeprefix("promise-")
+    page.get_by_role("button", name=f"Mark promise {promise} kept").click()
+    page.wait_for_function(
+        f"document.querySelector('#{row_id} .status').textContent.startsWith('kept')"
+    )
+    assert page.locator("#status").inner_text() == f"Promise {promise} marked kept"
+
+    # the overdue list: the fixture's December promises, marked broken by keyboard alone
+    page.get_by_label("Show").select_option("overdue")
+    page.get_by_role("button", name="Show", exact=True).click()
+    page.wait_for_function(
+        "document.getElementById('promise-count').textContent.includes('overdue')"
+    )
+    overdue = page.locator("#promises tbody tr")
+    assert overdue.count() >= 1
+    assert "11pm today" not in page.locator("#promises").inner_text()  # kept now
+    first = overdue.first.get_attribute("id").removeprefix("promise-")
+    page.get_by_role("button", name=f"Mark promise {first} broken").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        f"document.querySelector('#promise-{first} .status').textContent.includes('marked')"
+    )
+
+    incidents = page.locator("#incidents")
+    incidents.get_by_text("Card payments declined").wait_for()
+    text = incidents.inner_text()
+    assert "Nobody owned certificate renewals — root cause" in text
+    assert "Put certificate expiry on the on-call calendar" in text
+    assert "overdue" in text
+    assert axe_violations(page) == []
+    page.screenshot(path=str(SHOTS / "ledger.png"), full_page=True)

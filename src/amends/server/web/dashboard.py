@@ -247,7 +247,9 @@ def _summary(
             {"label": c, "replies": components[c], "share": _share(components[c], total)}
             for c in COMPONENTS
         ],
-        "overdue_promises": [p.to_dict() | {"id": p.id} for p in promises[:DRILL_LIMIT]],
+        "overdue_promises": [
+            p.to_dict() | {"conversation_id": p.conversation_id} for p in promises[:DRILL_LIMIT]
+        ],
         "overdue_total": len(promises),
         "recurring": recurring,
         "teams": _distinct(session, func.coalesce(Message.team, Conversation.team)),

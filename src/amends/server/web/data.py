@@ -6,12 +6,14 @@ API's JSON errors.
     GET  /web/data/dashboard?from&to&team&channel&agent&by
     GET  /web/data/replies?from&to&team&channel&agent&label&has&bin&by&group&week
     GET  /web/data/conversations/{id}
-    GET  /web/data/promises?due=today|overdue|open|all&team&agent
+    GET  /web/data/promises?status=today|overdue|open|all&team&agent
     POST /web/data/promises/{id}/mark   {"status": "kept"|"broken"|"cancelled"}
     GET  /web/data/incidents?status=open|resolved|all
 
-When the API's own conversation, promise, incident and report endpoints (with their keys and
-team scoping) are merged, the pages should call those and these routes go.
+The promise and incident routes answer the JSON of the API branch's /v1/promises and
+/v1/incidents (plus each promise's conversation id). When those endpoints (with their keys and
+team scoping) are merged, the pages should call them and these routes go; until then these
+routes have no keys of their own, like the rest of an open (loopback-only) server.
 """
 
 from __future__ import annotations
@@ -129,14 +131,18 @@ def conversation(conversation_id: int, session: Db) -> JSONResponse:
 
 @router.get("/promises")
 def promises(
-    engine: Store, due: str = "today", team: str | None = None, agent: str | None = None
+    engine: Store, status: str = "today", team: str | None = None, agent: str | None = None
 ) -> JSONResponse:
-    if due not in DUE_FILTERS:
+    """The API branch's GET /v1/promises JSON, with each promise's conversation id."""
+    if status not in DUE_FILTERS:
         raise ApiError(
-            422, "invalid_filter", f"due={due!r}: expected one of {', '.join(DUE_FILTERS)}", "due"
+            422,
+            "invalid_filter",
+            f"status={status!r}: expected one of {', '.join(DUE_FILTERS)}",
+            "status",
         )
-    entries = list_promises(engine, due, team=team or None, agent=agent or None)
-    return JSONResponse({"due": due, "promises": [_promise(e) for e in entries]})
+    entries = list_promises(engine, status, team=team or None, agent=agent or None)
+    return JSONResponse({"promises": [_promise(e) for e in entries]})
 
 
 class MarkRequest(BaseModel):
@@ -154,7 +160,7 @@ def mark_promise(promise_id: int, body: MarkRequest, engine: Store) -> JSONRespo
 
 
 @router.get("/incidents")
-def incidents(session: Db, status: str = "open") -> JSONResponse:
+def incidents(session: Db, status: str = "all") -> JSONResponse:
     if status not in ("open", "resolved", "all"):
         raise ApiError(
             422, "invalid_filter", f"status={status!r}: expected open, resolved or all", "status"
@@ -163,4 +169,4 @@ def incidents(session: Db, status: str = "open") -> JSONResponse:
 
 
 def _promise(entry: Any) -> dict[str, Any]:
-    return entry.to_dict() | {"id": entry.id, "conversation_id": entry.conversation_id}
+    return entry.to_dict() | {"conversation_id": entry.conversation_id}

@@ -168,3 +168,6 @@ for (const name of ["team", "channel"]) {
   if (value) form.elements[name].append(el("option", { value, selected: true }, value));
 }
 load();
+// the Ledger links a promise to its conversation here
+const linked = /^#conversation-(\d+)$/.exec(location.hash);
+if (linked) openConversation(Number(linked[1]));
