@@ -353,3 +353,53 @@ def test_the_ledger_marks_a_promise_in_one_click_and_shows_incidents(page):  # t
     assert "overdue" in text
     assert axe_violations(page) == []
     page.screenshot(path=str(SHOTS / "ledger.png"), full_page=True)
+
+
+def test_practice_scores_an_attempt_and_keeps_progress(page):  # type: ignore[no-untyped-def]
+    page.goto("/practice")
+    page.get_by_label("Your name").fill("Robin")
+    page.get_by_label("Scenario").select_option("billing-error")
+    assert "charged me twice" in page.locator("#s-customer").inner_text().lower()
+    page.get_by_label("Your reply").fill("We apologise for any inconvenience caused.")
+    page.get_by_role("button", name="Score my reply").click()
+    page.locator("#feedback").wait_for(state="visible")
+    assert page.locator("#verdict").inner_text().startswith("Not yet")
+    assert "✗ lacks responsibility" in page.locator("#expected").inner_text()
+    assert page.locator("#marked mark.mistake").count() >= 1
+    assert page.locator("#fixed").inner_text().strip()
+
+    # try again with a reply that owns it, explains and fixes it
+    page.get_by_role("button", name="Try again").click()
+    assert page.evaluate("document.activeElement.id") == "reply"
+    page.keyboard.press("Control+A")
+    page.keyboard.type(
+        "I'm sorry we charged you twice for March. That was our mistake: a fault in our payment "
+        "system took the £42 again. I've refunded the second payment today and it will reach "
+        "your account within 3 to 5 working days. I'll email you on Friday to confirm it arrived."
+    )
+    page.get_by_role("button", name="Score my reply").click()
+    page.wait_for_function("document.getElementById('verdict').textContent.startsWith('Passed')")
+    assert page.locator("#expected").inner_text().count("✓ has") == 5
+    row = page.locator("#progress tbody tr", has_text="Charged twice")
+    assert row.locator("td").all_inner_texts()[1:] == [
+        "2",
+        row.locator("td").nth(2).inner_text(),
+        "yes",
+    ]
+    assert axe_violations(page) == []
+    page.screenshot(path=str(SHOTS / "practice.png"), full_page=True)
+
+    # progress is kept per agent across visits
+    page.reload()
+    page.locator("#progress tbody tr").first.wait_for()
+    assert page.get_by_label("Your name").input_value() == "Robin"
+    row = page.locator("#progress tbody tr", has_text="Charged twice")
+    assert row.locator("td").nth(3).inner_text() == "yes"
+    page.get_by_label("Your name").fill("Sasha")
+    assert (
+        page.locator("#progress tbody tr", has_text="Charged twice")
+        .locator("td")
+        .nth(1)
+        .inner_text()
+        == "0"
+    )

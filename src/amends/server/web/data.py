@@ -9,6 +9,8 @@ API's JSON errors.
     GET  /web/data/promises?status=today|overdue|open|all&team&agent
     POST /web/data/promises/{id}/mark   {"status": "kept"|"broken"|"cancelled"}
     GET  /web/data/incidents?status=open|resolved|all
+    GET  /web/data/practice                  the practice scenarios
+    POST /web/data/practice/{id}  {"reply"}  feedback on an attempt
 
 The promise and incident routes answer the JSON of the API branch's /v1/promises and
 /v1/incidents (plus each promise's conversation id). When those endpoints (with their keys and
@@ -34,7 +36,7 @@ from ...store.incidents import list_incidents
 from ...store.ledger import DUE_FILTERS, UnknownPromise, list_promises, mark
 from ..errors import ApiError
 from ..state import Shared
-from . import dashboard
+from . import dashboard, practice
 from .dashboard import FilterError, Filters
 
 router = APIRouter(prefix="/web/data", include_in_schema=False)
@@ -170,3 +172,30 @@ def incidents(session: Db, status: str = "all") -> JSONResponse:
 
 def _promise(entry: Any) -> dict[str, Any]:
     return entry.to_dict() | {"conversation_id": entry.conversation_id}
+
+
+@router.get("/practice")
+def practice_scenarios() -> JSONResponse:
+    chosen = practice.practice()
+    return JSONResponse(
+        {"pass_score": chosen.pass_score, "scenarios": [s.to_dict() for s in chosen.scenarios]}
+    )
+
+
+class AttemptRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reply: str
+
+
+@router.post("/practice/{scenario_id}")
+def practice_attempt(scenario_id: str, body: AttemptRequest, shared: Shared) -> JSONResponse:
+    chosen = practice.practice()
+    scenario = chosen.find(scenario_id)
+    if scenario is None:
+        known = ", ".join(s.id for s in chosen.scenarios)
+        raise ApiError(
+            404, "unknown_scenario", f"no scenario {scenario_id!r}; the scenarios are {known}"
+        )
+    if not body.reply.strip():
+        raise ApiError(422, "empty_text", "the reply is empty; write your reply first", "reply")
+    return JSONResponse(practice.feedback(shared.analyzer, scenario, body.reply, chosen.pass_score))
