@@ -264,14 +264,17 @@ def test_an_api_error_is_shown_not_swallowed(page):  # type: ignore[no-untyped-d
     assert "problem" in error.inner_text()
 
 
-def test_the_check_page_fits_a_phone(browser, server):  # type: ignore[no-untyped-def]
+def test_the_pages_fit_a_phone(browser, server):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=server)
     try:
         page = context.new_page()
         type_draft(page)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 375, f"the page scrolls sideways: {width}px wide"
         page.screenshot(path=str(SHOTS / "check-phone.png"), full_page=True)
+        for path in ("/", "/dashboard", "/ledger", "/practice"):
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 375, f"{path} scrolls sideways on a phone: {width}px wide"
     finally:
         context.close()
 
