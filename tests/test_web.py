@@ -315,6 +315,7 @@ def test_the_dashboard_renders_the_corpus_and_drills_down(page):  # type: ignore
     )
     narrowed = int(page.locator("#totals").inner_text().split()[0])
     assert 0 < narrowed < replies
+    assert "across all teams and channels" in page.locator("#recurring").inner_text()
     page.screenshot(path=str(SHOTS / "dashboard-drill.png"), full_page=True)
 
 

@@ -168,16 +168,16 @@ def _summary(
     session: Session, filters: Filters, by: str, promises: list[LedgerEntry]
 ) -> dict[str, Any]:
     rows = replies(session, filters)
-    scored = [r for r in rows if r.score is not None]
+    scored = [(r, r.score) for r in rows if r.score is not None]
     histogram = [0] * BINS
-    for r in scored:
-        histogram[score_bin(r.score)] += 1  # type: ignore[arg-type]
+    for _, score in scored:
+        histogram[score_bin(score)] += 1
 
     groups: dict[str, list[int]] = defaultdict(list)
     weekly: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for r in scored:
-        groups[r.group(by)].append(r.score)  # type: ignore[arg-type]
-        weekly[r.group(by)][week_of(r.sent_at)].append(r.score)  # type: ignore[arg-type]
+    for r, score in scored:
+        groups[r.group(by)].append(score)
+        weekly[r.group(by)][week_of(r.sent_at)].append(score)
     busiest = sorted(groups, key=lambda g: (-len(groups[g]), g))
     weeks = sorted({w for g in weekly.values() for w in g})
 
@@ -219,7 +219,7 @@ def _summary(
             "by": by,
         },
         "replies": total,
-        "mean_score": round(sum(r.score for r in scored) / len(scored), 1) if scored else None,  # type: ignore[misc]
+        "mean_score": _mean([score for _, score in scored]),
         "histogram": [
             {"bin": i, "from": i * 10, "to": 100 if i == BINS - 1 else i * 10 + 9, "count": n}
             for i, n in enumerate(histogram)

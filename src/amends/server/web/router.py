@@ -3,6 +3,7 @@ labelled controls); its script fills it from the API."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
@@ -26,7 +27,7 @@ PAGES = (
 router = APIRouter(include_in_schema=False)
 
 
-def _page(path: str, template: str, title: str):  # type: ignore[no-untyped-def]
+def _page(path: str, template: str, title: str) -> Callable[[Request], HTMLResponse]:
     def page(request: Request) -> HTMLResponse:
         return templates.TemplateResponse(
             request, template, {"title": title, "path": path, "pages": PAGES}

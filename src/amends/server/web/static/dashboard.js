@@ -120,7 +120,10 @@ async function load() {
 }
 
 function showRecurring(recurring) {
-  const parts = [el("p", { class: "muted" }, `From ${recurring.since.slice(0, 10)} to ${recurring.until.slice(0, 10)}.`)];
+  // the recurrence finder looks at every team and channel; only the dates narrow it
+  const narrowed = form.elements.team.value || form.elements.channel.value;
+  const parts = [el("p", { class: "muted" }, `From ${recurring.since.slice(0, 10)} to ${recurring.until.slice(0, 10)}`,
+    narrowed ? ", across all teams and channels." : ".")];
   const weeks = (f) => Object.entries(f.weeks).map(([w, n]) => `${w}: ${n}`).join(", ");
   if (recurring.failures.length) parts.push(el("h3", {}, "Categories and root causes"), el("ul", {}, recurring.failures.map((f) =>
     el("li", {}, el("strong", {}, `${f.kind === "root_cause" ? "Root cause" : "Category"} ${labelText(f.name)}`), `: ${f.total} in all (${weeks(f)})`))));
