@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from .. import __version__
-from . import errors, limits
+from . import errors, limits, web
 from .api import agent, conversations, health, hooks, keys, ledger, reports
 from .schemas import ErrorOut
 from .settings import Settings
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router, responses=COMMON)
     for area in (agent, conversations, ledger, reports, hooks, keys):
         app.include_router(area.router, responses=COMMON)
+    web.install(app)
     _publish_limits(app, settings)
     return app
 

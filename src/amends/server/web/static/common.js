@@ -1,0 +1,77 @@
+// Shared by every page: calling the API (with the API key, when one is set for this tab) and
+// building elements from text, never from HTML, so that a reply with <script> stays text.
+"use strict";
+
+const KEY_STORE = "amends-api-key";
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function fill(node, ...children) {
+  node.replaceChildren();
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+class ApiError extends Error {}
+
+// fetch JSON from the API; a 4xx/5xx becomes an ApiError carrying the API's message
+async function api(path, body, { method, signal } = {}) {
+  const headers = { Accept: "application/json" };
+  const key = sessionStorage.getItem(KEY_STORE);
+  if (key) headers.Authorization = `Bearer ${key}`;
+  const init = { method: method || (body === undefined ? "GET" : "POST"), headers, signal };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  let data = null;
+  try { data = await response.json(); } catch (_) { /* an empty or non-JSON body */ }
+  if (!response.ok) {
+    const error = data && data.error;
+    const where = error && error.where ? ` (${error.where})` : "";
+    throw new ApiError(error ? `${error.message}${where}` : `${response.status} ${response.statusText}`);
+  }
+  return data;
+}
+
+function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+}
+
+function announce(message) {
+  const status = document.getElementById("status");
+  if (status) status.textContent = message;
+}
+
+function labelText(label) { return String(label).replaceAll("_", " "); }
+
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("key-form");
+  if (!form) return;
+  const input = document.getElementById("api-key");
+  input.value = sessionStorage.getItem(KEY_STORE) || "";
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (input.value.trim()) sessionStorage.setItem(KEY_STORE, input.value.trim());
+    else sessionStorage.removeItem(KEY_STORE);
+    announce(input.value.trim() ? "API key set for this tab" : "API key cleared");
+  });
+});
