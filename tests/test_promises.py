@@ -554,3 +554,57 @@ def test_the_readme_promises_example_is_the_real_output():
     result = CliRunner().invoke(app, shlex.split(typed)[2:])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == json.loads(shown)
+
+
+# -- the cue gate: only speed changes ----------------------------------------------------------
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpus"
+
+
+def _every_cue_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Extraction with the gate switched off: every cue runs on every sentence."""
+    import amends.promises as promises
+
+    class AllCues:
+        def __init__(self, cues):
+            self.cues = cues
+
+        def possible(self, folded):
+            return list(self.cues)
+
+    monkeypatch.setattr(promises, "_cue_gate", AllCues)
+
+
+def _corpus_replies() -> list[str]:
+    path = CORPUS / "twcs_5k.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} is not here (the shared corpus)")
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [row["text"] for row in csv.DictReader(handle) if row["inbound"] == "False"]
+
+
+def test_the_cue_gate_finds_every_promise_of_the_corpus_replies(monkeypatch):
+    texts = _corpus_replies()
+    at = when(WED)
+    gated = [extract_promises(text, at, "UTC") for text in texts]
+    assert sum(map(len, gated)) > 200  # the corpus replies do promise things
+    _every_cue_everywhere(monkeypatch)
+    assert [extract_promises(text, at, "UTC") for text in texts] == gated
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(fragments | st.sampled_from([c.upper() for c in CUES]), max_size=12).map(" ".join))
+def test_the_cue_gate_keeps_what_every_cue_finds(monkeypatch, text):
+    at = when(WED)
+    gated = extract_promises(text, at, "UTC")
+    with monkeypatch.context() as patched:
+        _every_cue_everywhere(patched)
+        assert extract_promises(text, at, "UTC") == gated
+
+
+def test_a_reply_without_any_cue_words_still_checks_its_zone():
+    with pytest.raises(ValueError, match="Mars"):
+        extract_promises("Thanks for reaching out!", when(WED), "Mars/Olympus_Mons")
