@@ -29,6 +29,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
 from ..analyzer import Analyzer, get_analyzer
 from ..model import SCHEMA_VERSION, Config
 from .schema import SCHEMA, record, table
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
 OUTPUT_FORMATS = ("parquet", "jsonl")
 CHUNK_ROWS = 2000
 MANIFEST = "manifest.json"
+_PART_SUFFIX = {"parquet": "arrow", "jsonl": "jsonl"}
+_IPC = pa.ipc.IpcWriteOptions(compression="lz4")
 DONE = "done.jsonl"
 
 
@@ -142,7 +146,8 @@ def _replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def part_name(index: int, output_format: str) -> str:
-    return f"part-{index:07d}.{output_format}"
+    """A chunk's part: Arrow IPC for Parquet output (joined into Parquet at the end), JSONL."""
+    return f"part-{index:07d}.{_PART_SUFFIX[output_format]}"
 
 
 def rejects_name(index: int) -> str:
@@ -187,9 +192,14 @@ def score_chunk(task: Task) -> ChunkDone:
 
     def write_part(path: Path) -> None:
         if task.output_format == "parquet":
-            import pyarrow.parquet as pq
-
-            pq.write_table(table(records), path)
+            # Arrow's own file format, not Parquet: the main process joins the parts into one
+            # Parquet file, and reading Arrow back costs next to nothing where decoding Parquet's
+            # nested columns again cost about a seventh of the analysis
+            with (
+                pa.OSFile(str(path), "wb") as sink,
+                pa.ipc.new_file(sink, SCHEMA, options=_IPC) as out,
+            ):
+                out.write_table(table(records))
         else:
             with path.open("w", encoding="utf-8") as out:
                 out.writelines(
@@ -266,7 +276,7 @@ def _prepare(parts: Path, fingerprint: dict[str, Any], resume: bool) -> dict[int
                 f"{parts} holds an interrupted run with other settings ({', '.join(changed)} "
                 "differ): pass --no-resume to start over, or run with the same input and options"
             )
-        return _done_chunks(parts)
+        return _done_chunks(parts, fingerprint["output_format"])
     if parts.exists():
         shutil.rmtree(parts)
     parts.mkdir(parents=True)
@@ -276,7 +286,7 @@ def _prepare(parts: Path, fingerprint: dict[str, Any], resume: bool) -> dict[int
     return {}
 
 
-def _done_chunks(parts: Path) -> dict[int, ChunkDone]:
+def _done_chunks(parts: Path, output_format: str) -> dict[int, ChunkDone]:
     done: dict[int, ChunkDone] = {}
     path = parts / DONE
     if not path.exists():
@@ -287,9 +297,7 @@ def _done_chunks(parts: Path) -> dict[int, ChunkDone]:
         except json.JSONDecodeError:  # the last line, cut off when the run was killed
             continue
         chunk = ChunkDone(**data)
-        if (parts / part_name(chunk.index, "parquet")).exists() or (
-            parts / part_name(chunk.index, "jsonl")
-        ).exists():
+        if (parts / part_name(chunk.index, output_format)).exists():
             done[chunk.index] = chunk
     return done
 
@@ -477,7 +485,8 @@ def _assemble(
         def write_parquet(path: Path) -> None:
             with pq.ParquetWriter(path, SCHEMA) as writer:
                 for index in range(chunks):
-                    writer.write_table(pq.read_table(parts / part_name(index, "parquet")))
+                    with pa.memory_map(str(parts / part_name(index, "parquet"))) as part:
+                        writer.write_table(pa.ipc.open_file(part).read_all())
                 if not chunks:
                     writer.write_table(table([]))
 
