@@ -98,7 +98,7 @@ def _analyzer(config: Config | None) -> Any:
 
 @lru_cache(maxsize=1)
 def _rules_version() -> str:
-    from .store.ingest import rules_version
+    from .store.version import rules_version
 
     return rules_version()
 

@@ -241,7 +241,7 @@ def _fingerprint(
 ) -> dict[str, Any]:
     """What a resumed run must share with the run it carries on: the same input file, read the
     same way, cut into the same chunks, written the same way, by the same rules."""
-    from ..store.ingest import rules_version
+    from ..store.version import rules_version
 
     stat = source.stat()
     return {
@@ -393,7 +393,7 @@ def _run(
     progress: Progress | None,
 ) -> int:
     """Score the chunks not ``done`` yet (adding them to it); the number of chunks."""
-    from ..store.ingest import rules_version
+    from ..store.version import rules_version
 
     log = (parts / DONE).open("a", encoding="utf-8")
     rows_done = 0
