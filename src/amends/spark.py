@@ -26,7 +26,7 @@ import pyarrow as pa
 from .batch import read_jsonl
 from .batch.inputs import META_FIELDS, Fields, Item, item_from
 from .batch.run import ScoreError, ScoreSummary, default_rejects, score_items
-from .batch.schema import SCHEMA, table
+from .batch.schema import SCHEMA
 from .model import Config
 
 if TYPE_CHECKING:
@@ -103,8 +103,8 @@ def _rules_version() -> str:
     return rules_version()
 
 
-def _combined(records: list[dict[str, Any]], rejects: list[dict[str, Any]]) -> pa.Table:
-    scored = table(records).append_column(REJECTED, pa.nulls(len(records), pa.string()))
+def _combined(rows: pa.Table, rejects: list[dict[str, Any]]) -> pa.Table:
+    scored = rows.append_column(REJECTED, pa.nulls(rows.num_rows, pa.string()))
     if not rejects:
         return scored
     refused = pa.table(
@@ -134,8 +134,8 @@ def _scorer(fields: Fields, config: Config | None, lines: bool, promises: bool) 
         version = _rules_version()
         for batch in batches:
             items = list(_items(batch, fields, lines))
-            records, rejects = score_items(items, analyzer, version, promises)
-            yield from _combined(records, rejects).to_batches()
+            rows, rejects = score_items(items, analyzer, version, promises)
+            yield from _combined(rows, rejects).to_batches()
 
     return run
 

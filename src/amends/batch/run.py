@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from ..analyzer import Analyzer, get_analyzer
 from ..model import SCHEMA_VERSION, Config
-from .schema import SCHEMA, record, table
+from .schema import SCHEMA, Rows, table
 
 if TYPE_CHECKING:
     # the readers import the store's importers (and SQLAlchemy with them): the main process
@@ -156,10 +156,10 @@ def rejects_name(index: int) -> str:
 
 def score_items(
     items: Iterable[Item], analyzer: Analyzer, rules_version: str, promises: bool = True
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The output records of the items scored and the rejects (``line``, ``id``, ``reason``)
-    of the others: the one scoring step of the local run and of Spark."""
-    records: list[dict[str, Any]] = []
+) -> tuple[pa.Table, list[dict[str, Any]]]:
+    """The output rows (a table of ``SCHEMA``) of the items scored and the rejects (``line``,
+    ``id``, ``reason``) of the others: the one scoring step of the local run and of Spark."""
+    rows = Rows()
     rejects: list[dict[str, Any]] = []
     for item in items:
         if item.error is None:
@@ -171,15 +171,15 @@ def score_items(
                 continue
             model = f"{report.model[0]}+{report.model[1][:12]}" if report.model else ""
             meta = {**item.meta, "row": item.row, "customer": item.customer}
-            records.append(record(report, meta, rules_version, model, promises=promises))
+            rows.add(report, meta, rules_version, model, promises=promises)
         else:
             rejects.append({"line": item.row, "id": _id(item), "reason": _reason(item)})
-    return records, rejects
+    return rows.table(), rejects
 
 
 def score_chunk(task: Task) -> ChunkDone:
     """Score one chunk and write its part and rejects (each renamed into place when whole)."""
-    records, rejects = score_items(
+    scored, rejects = score_items(
         task.items, _worker["analyzer"], _worker["rules_version"], _worker["promises"]
     )
     parts = Path(task.parts)
@@ -199,15 +199,16 @@ def score_chunk(task: Task) -> ChunkDone:
                 pa.OSFile(str(path), "wb") as sink,
                 pa.ipc.new_file(sink, SCHEMA, options=_IPC) as out,
             ):
-                out.write_table(table(records))
+                out.write_table(scored)
         else:
             with path.open("w", encoding="utf-8") as out:
                 out.writelines(
-                    json.dumps(r, ensure_ascii=False, default=_json_default) + "\n" for r in records
+                    json.dumps(r, ensure_ascii=False, default=_json_default) + "\n"
+                    for r in scored.to_pylist()
                 )
 
     _replace_atomically(parts / part_name(task.index, task.output_format), write_part)
-    return ChunkDone(task.index, len(task.items), len(records), len(rejects))
+    return ChunkDone(task.index, len(task.items), scored.num_rows, len(rejects))
 
 
 def _id(item: Item) -> str | None:
