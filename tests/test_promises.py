@@ -562,16 +562,17 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpus"
 
 def _every_cue_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
     """Extraction with the gate switched off: every cue runs on every sentence."""
-    import amends.promises as promises
+    from amends.promises import PromiseRules
 
-    class AllCues:
-        def __init__(self, cues):
-            self.cues = cues
+    monkeypatch.setattr(PromiseRules, "_gate", property(lambda rules: AllCues(rules.cues)))
 
-        def possible(self, folded):
-            return list(self.cues)
 
-    monkeypatch.setattr(promises, "_cue_gate", AllCues)
+class AllCues:
+    def __init__(self, cues):
+        self.cues = cues
+
+    def possible(self, folded):
+        return list(self.cues)
 
 
 def _corpus_replies() -> list[str]:

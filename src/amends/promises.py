@@ -14,7 +14,7 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -142,6 +142,10 @@ class PromiseRules:
     vetoes: tuple[Veto, ...]
     times: tuple[TimeRule, ...]
 
+    @cached_property
+    def _gate(self) -> _CueGate:
+        return _CueGate(self.cues)
+
     def only(self, *, cue: str | None = None) -> PromiseRules:
         """These rules with one cue switched on (its examples must pass alone)."""
         return replace(self, cues=tuple(c for c in self.cues if c.name == cue))
@@ -165,7 +169,7 @@ class PromiseRules:
             day_first=self.settings.day_first if day_first is None else day_first,
         )
         folded = text.translate(_FOLD)
-        cues = _cue_gate(self.cues).possible(folded)
+        cues = self._gate.possible(folded)
         if not cues:
             return []  # most replies: no cue's words at all, so no sentence can promise
         found = []
@@ -441,34 +445,37 @@ class _CueGate:
         from .prefilter import requirements
 
         self.cues = cues
-        self.needs = [
-            tuple(frozenset(s.lower() for s in need) for need in requirements(c.pattern.pattern))
-            for c in cues
-        ]
-        words = {s for needs in self.needs for need in needs for s in need}
+        words: dict[str, int] = {}  # each requirement string's bit
+        # per cue, one mask per requirement: the bits of the strings that meet it
+        self.needs: list[list[int]] = []
+        for cue in cues:
+            masks = []
+            for need in requirements(cue.pattern.pattern):
+                mask = 0
+                for word in need:
+                    mask |= 1 << words.setdefault(word.lower(), len(words))
+                masks.append(mask)
+            self.needs.append(masks)
         self.automaton: Any = None
         if words:
             import ahocorasick
 
             self.automaton = ahocorasick.Automaton()
-            for word in words:
-                self.automaton.add_word(word, word)
+            for word, bit in words.items():
+                self.automaton.add_word(word, 1 << bit)
             self.automaton.make_automaton()
 
     def possible(self, folded: str) -> list[Cue]:
         if self.automaton is None:
             return list(self.cues)
-        found = {word for _end, word in self.automaton.iter(folded.lower())}
+        found = 0
+        for _end, bit in self.automaton.iter(folded.lower()):
+            found |= bit
         return [
             cue
             for cue, needs in zip(self.cues, self.needs, strict=True)
-            if all(not need.isdisjoint(found) for need in needs)
+            if all(found & need for need in needs)
         ]
-
-
-@lru_cache(maxsize=8)
-def _cue_gate(cues: tuple[Cue, ...]) -> _CueGate:
-    return _CueGate(cues)
 
 
 def _longest(
