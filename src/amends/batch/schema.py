@@ -134,7 +134,7 @@ def record(
     ``channel``, ``timestamp`` as an aware or UTC datetime, ``customer``). The versions name
     the rules and the learned model that made the report (``store.ingest.rules_version`` and
     ``model_version``). ``promises`` False leaves the promises empty (extracting them costs
-    about a fifth of the time of a batch run)."""
+    about a tenth of the analysis)."""
     _check_meta(meta)
     at = utc(meta.get("timestamp"))
     situation = report.situation
