@@ -605,3 +605,57 @@ def test_the_prefilter_reads_curly_apostrophes_and_any_case(text, may):
     assert RULES.may_promise(text) is may
     if not may:
         assert extract_promises(text, when(WED), "Europe/London") == []
+
+
+# -- the cue gate: only speed changes ----------------------------------------------------------
+
+
+def _every_cue_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Extraction with the gate switched off: every cue runs on every sentence."""
+    from amends.promises import PromiseRules
+
+    monkeypatch.setattr(PromiseRules, "_gate", property(lambda rules: AllCues(rules.cues)))
+
+
+class AllCues:
+    def __init__(self, cues):
+        self.cues = cues
+
+    def possible(self, folded):
+        return list(self.cues)
+
+
+def _all_corpus_replies() -> list[str]:
+    path = CORPUS / "twcs_5k.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} is not here (the shared corpus)")
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [row["text"] for row in csv.DictReader(handle) if row["inbound"] == "False"]
+
+
+def test_the_cue_gate_finds_every_promise_of_the_corpus_replies(monkeypatch):
+    texts = _all_corpus_replies()
+    at = when(WED)
+    gated = [extract_promises(text, at, "UTC") for text in texts]
+    assert sum(map(len, gated)) > 200  # the corpus replies do promise things
+    _every_cue_everywhere(monkeypatch)
+    assert [extract_promises(text, at, "UTC") for text in texts] == gated
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(fragments | st.sampled_from([c.upper() for c in CUES]), max_size=12).map(" ".join))
+def test_the_cue_gate_keeps_what_every_cue_finds(monkeypatch, text):
+    at = when(WED)
+    gated = extract_promises(text, at, "UTC")
+    with monkeypatch.context() as patched:
+        _every_cue_everywhere(patched)
+        assert extract_promises(text, at, "UTC") == gated
+
+
+def test_a_reply_without_any_cue_words_still_checks_its_zone():
+    with pytest.raises(ValueError, match="Mars"):
+        extract_promises("Thanks for reaching out!", when(WED), "Mars/Olympus_Mons")

@@ -74,7 +74,7 @@ def _spark_rows(folder: Path) -> list[dict]:
 def test_score_df_equals_the_local_run(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from pyspark.sql import functions as F
 
-    from amends.spark import score
+    from amends.spark import score, scored_rows
 
     rows = _rows()
     expected, _ = _local(tmp_path, rows)
@@ -82,12 +82,43 @@ def test_score_df_equals_the_local_run(spark, tmp_path: Path) -> None:  # type: 
         [{**r, "row": n} for n, r in enumerate(rows, 1)],
         "row long, id string, text string, customer string, company string, timestamp string",
     ).withColumn("timestamp", F.to_timestamp("timestamp"))
-    scored = score(df, text_col="text", customer_col="customer")
+    result = score(df, text_col="text", customer_col="customer")
+    assert result.columns == [*SCHEMA.names, "rejected"]
+    scored = scored_rows(result)
     assert scored.columns == list(SCHEMA.names)
     scored.write.parquet(str(tmp_path / "spark"))
     got = _spark_rows(tmp_path / "spark")
     assert len(got) == len(expected) == 40
     assert got == expected
+
+
+def test_score_df_keeps_every_row_it_cannot_score_with_the_reason(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from amends.spark import rejected_rows, score, scored_rows
+
+    unscorable = [
+        {"id": "none", "text": None},
+        {"id": "empty", "text": ""},
+        {"id": "blank", "text": "   "},
+        {"id": "long", "text": "sorry " * 200_000},
+        {"id": "late", "text": REPLIES[0], "timestamp": "next tuesday"},
+    ]
+    rows: list[dict] = [*_rows()[:6], *unscorable, *_rows()[6:9]]
+    expected, expected_rejects = _local(tmp_path, rows)
+    df = spark.createDataFrame(
+        [{"customer": None, "timestamp": None, **r} for r in rows],
+        "id string, text string, customer string, timestamp string",
+    )
+    result = score(df, customer_col="customer").persist()
+    assert result.count() == df.count() == len(rows)  # input rows = scored + rejected
+    got_rejects = [r.asDict() for r in rejected_rows(result).orderBy("line").collect()]
+    assert [r["id"] for r in got_rejects] == ["none", "empty", "blank", "long", "late"]
+    assert [r["line"] for r in got_rejects] == [7, 8, 9, 10, 11]
+    assert got_rejects == expected_rejects  # the local run's reasons, word for word
+    assert "next tuesday" in got_rejects[-1]["reason"]
+    scored = scored_rows(result).orderBy("row").collect()
+    assert [r["id"] for r in scored] == [r["id"] for r in expected]
+    assert scored_rows(result).count() + rejected_rows(result).count() == len(rows)
+    result.unpersist()
 
 
 def test_engine_spark_gives_the_local_rows_and_rejects(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

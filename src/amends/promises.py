@@ -11,10 +11,10 @@ has neither and is vague ("we'll be in touch"). The phrasings and the decisions 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -150,6 +150,10 @@ class PromiseRules:
         """Whether ``text`` may hold a promise: False only when no cue can match in it."""
         return self.prefilter is None or self.prefilter.search(text.translate(_FOLD)) is not None
 
+    @cached_property
+    def _gate(self) -> _CueGate:
+        return _CueGate(self.cues)
+
     def only(self, *, cue: str | None = None) -> PromiseRules:
         """These rules with one cue switched on (its examples must pass alone)."""
         return replace(self, cues=tuple(c for c in self.cues if c.name == cue))
@@ -175,11 +179,14 @@ class PromiseRules:
         folded = text.translate(_FOLD)
         if self.prefilter is not None and self.prefilter.search(folded) is None:
             return []
+        cues = self._gate.possible(folded)
+        if not cues:
+            return []  # most replies: no cue's words at all, so no sentence can promise
         found = []
         for s0, s1 in _sentences(folded):
             if folded[s0:s1].rstrip().endswith("?"):
                 continue  # a question asks; it does not promise
-            found += self._in_sentence(text, folded, s0, s1, clock)
+            found += self._in_sentence(text, folded, s0, s1, clock, cues)
         return found
 
     def due(self, phrase: str, at: datetime, tz: str | ZoneInfo) -> datetime | None:
@@ -192,9 +199,9 @@ class PromiseRules:
 
     # -- one sentence --------------------------------------------------------------------------
     def _in_sentence(
-        self, text: str, folded: str, s0: int, s1: int, clock: _Clock
+        self, text: str, folded: str, s0: int, s1: int, clock: _Clock, possible: Sequence[Cue]
     ) -> list[Promise]:
-        cues = self._cues(folded, s0, s1)
+        cues = _cues(possible, folded, s0, s1)
         out = []
         for i, (c0, c1, cue) in enumerate(cues):
             clause_end = cues[i + 1][0] if i + 1 < len(cues) else s1
@@ -283,20 +290,6 @@ class PromiseRules:
             trigger=text[trigger[0] : trigger[1]] if trigger else None,
             action=action,
         )
-
-    def _cues(self, folded: str, s0: int, s1: int) -> list[tuple[int, int, Cue]]:
-        """The cues in ``folded[s0:s1]``, left to right; of overlapping ones the longest."""
-        hits = [
-            (m.start(), m.end(), cue)
-            for cue in self.cues
-            for m in cue.pattern.finditer(folded, s0, s1)
-        ]
-        hits.sort(key=lambda h: (h[0], h[0] - h[1]))
-        out: list[tuple[int, int, Cue]] = []
-        for hit in hits:
-            if not out or hit[0] >= out[-1][1]:
-                out.append(hit)
-        return out
 
     def _action(self, folded: str, cue: Cue, at: int, end: int) -> tuple[str, int] | None:
         """What the cue ending at ``at`` promises, and where its words end."""
@@ -444,6 +437,66 @@ def _skip_space(text: str, at: int, end: int) -> int:
     while at < end and text[at].isspace():
         at += 1
     return at
+
+
+def _cues(cues: Sequence[Cue], folded: str, s0: int, s1: int) -> list[tuple[int, int, Cue]]:
+    """The cues in ``folded[s0:s1]``, left to right; of overlapping ones the longest."""
+    hits = [(m.start(), m.end(), cue) for cue in cues for m in cue.pattern.finditer(folded, s0, s1)]
+    hits.sort(key=lambda h: (h[0], h[0] - h[1]))
+    out: list[tuple[int, int, Cue]] = []
+    for hit in hits:
+        if not out or hit[0] >= out[-1][1]:
+            out.append(hit)
+    return out
+
+
+class _CueGate:
+    """The cues that can match somewhere in a text, told by one keyword pass over it.
+
+    Each cue's requirements (``prefilter.requirements``: sets of literal strings, one of each
+    set in every match) are looked for in the lower-cased text: cue patterns are compiled
+    case-insensitive for ASCII letters only, so lower-casing text and strings keeps every
+    possible match, and a string absent from the whole text is absent from each sentence.
+    A cue with no known requirement (or on the plain ``re`` path) is always possible. Only
+    speed changes: the cues left out could not have matched (``tests/test_promises.py``
+    compares with every cue run on every text).
+    """
+
+    def __init__(self, cues: tuple[Cue, ...]):
+        from .prefilter import requirements
+
+        self.cues = cues
+        words: dict[str, int] = {}  # each requirement string's bit
+        # per cue, one mask per requirement: the bits of the strings that meet it
+        self.needs: list[list[int]] = []
+        for cue in cues:
+            masks = []
+            for need in requirements(cue.pattern.pattern):
+                mask = 0
+                for word in need:
+                    mask |= 1 << words.setdefault(word.lower(), len(words))
+                masks.append(mask)
+            self.needs.append(masks)
+        self.automaton: Any = None
+        if words:
+            import ahocorasick
+
+            self.automaton = ahocorasick.Automaton()
+            for word, bit in words.items():
+                self.automaton.add_word(word, 1 << bit)
+            self.automaton.make_automaton()
+
+    def possible(self, folded: str) -> list[Cue]:
+        if self.automaton is None:
+            return list(self.cues)
+        found = 0
+        for _end, bit in self.automaton.iter(folded.lower()):
+            found |= bit
+        return [
+            cue
+            for cue, needs in zip(self.cues, self.needs, strict=True)
+            if all(found & need for need in needs)
+        ]
 
 
 def _longest(

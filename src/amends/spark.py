@@ -26,17 +26,17 @@ import pyarrow as pa
 from .batch import read_jsonl
 from .batch.inputs import META_FIELDS, Fields, Item, item_from
 from .batch.run import ScoreError, ScoreSummary, default_rejects, score_items
-from .batch.schema import SCHEMA, table
+from .batch.schema import SCHEMA
 from .model import Config
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import DataType
 
-# The rows a rejected input row becomes in the combined output of ``_scored``: the output
-# columns null, and the reason here.
-_REJECT = "_rejected"
-_COMBINED = pa.schema([f.with_nullable(True) for f in SCHEMA] + [pa.field(_REJECT, pa.string())])
+# Why a row could not be scored, the column after the output's: null for a scored row; for a
+# rejected one the reason, with ``row`` and ``id`` and the other columns null.
+REJECTED = "rejected"
+_COMBINED = pa.schema([f.with_nullable(True) for f in SCHEMA] + [pa.field(REJECTED, pa.string())])
 
 
 class SparkUnavailable(RuntimeError):
@@ -98,13 +98,13 @@ def _analyzer(config: Config | None) -> Any:
 
 @lru_cache(maxsize=1)
 def _rules_version() -> str:
-    from .store.ingest import rules_version
+    from .store.version import rules_version
 
     return rules_version()
 
 
-def _combined(records: list[dict[str, Any]], rejects: list[dict[str, Any]]) -> pa.Table:
-    scored = table(records).append_column(_REJECT, pa.nulls(len(records), pa.string()))
+def _combined(rows: pa.Table, rejects: list[dict[str, Any]]) -> pa.Table:
+    scored = rows.append_column(REJECTED, pa.nulls(rows.num_rows, pa.string()))
     if not rejects:
         return scored
     refused = pa.table(
@@ -114,8 +114,8 @@ def _combined(records: list[dict[str, Any]], rejects: list[dict[str, Any]]) -> p
                 if name == "row"
                 else pa.array([r["id"] for r in rejects], pa.string())
                 if name == "id"
-                else pa.array([json.dumps(r, ensure_ascii=False) for r in rejects], pa.string())
-                if name == _REJECT
+                else pa.array([r["reason"] for r in rejects], pa.string())
+                if name == REJECTED
                 else pa.nulls(len(rejects), _COMBINED.field(name).type)
             )
             for name in _COMBINED.names
@@ -134,8 +134,8 @@ def _scorer(fields: Fields, config: Config | None, lines: bool, promises: bool) 
         version = _rules_version()
         for batch in batches:
             items = list(_items(batch, fields, lines))
-            records, rejects = score_items(items, analyzer, version, promises)
-            yield from _combined(records, rejects).to_batches()
+            rows, rejects = score_items(items, analyzer, version, promises)
+            yield from _combined(rows, rejects).to_batches()
 
     return run
 
@@ -180,14 +180,14 @@ def score(
     config: Config | None = None,
     promises: bool = True,
 ) -> DataFrame:
-    """The output columns of ``amends score`` (``amends.batch.schema.SCHEMA``) for every row of
-    ``df`` whose ``text_col`` can be scored; rows that cannot be (no text, too long) are
-    dropped. ``row`` is ``df``'s ``row`` column when it has one, else the row's position.
-    ``id``, ``timestamp`` and the metadata columns (conversation_id, company, agent, team,
-    channel) are copied when ``df`` has them."""
+    """One row per row of ``df``: the output columns of ``amends score``
+    (``amends.batch.schema.SCHEMA``) and ``rejected``, null for a scored row and the reason for
+    a row that cannot be scored (no text, an empty or too long one, a bad timestamp), which
+    keeps only ``row`` and ``id``: input rows = scored rows + rejected rows, as in the local
+    run. ``scored_rows(result)`` and ``rejected_rows(result)`` split it. ``row`` is ``df``'s ``row``
+    column when it has one, else the row's position. ``id``, ``timestamp`` and the metadata
+    columns (conversation_id, company, agent, team, channel) are copied when ``df`` has them."""
     _pyspark()
-    from pyspark.sql import functions as F
-
     fields = Fields(text=text_col, customer=customer_col, id=id_col, timestamp=time_col)
     wanted = [
         c
@@ -195,8 +195,24 @@ def score(
         if c and c in df.columns
     ]
     numbered = df if "row" in df.columns else _with_rows(df)
-    scored = _scored(numbered.select("row", *wanted), fields, config, False, promises)
-    return scored.where(F.col(_REJECT).isNull()).drop(_REJECT)
+    return _scored(numbered.select("row", *wanted), fields, config, False, promises)
+
+
+def scored_rows(result: DataFrame) -> DataFrame:
+    """The scored rows of ``score``'s result, with exactly the columns of the Parquet output."""
+    from pyspark.sql import functions as F
+
+    return result.where(F.col(REJECTED).isNull()).drop(REJECTED)
+
+
+def rejected_rows(result: DataFrame) -> DataFrame:
+    """The rejected rows of ``score``'s result as the rejects file has them: ``line`` (the
+    row), ``id`` and ``reason``."""
+    from pyspark.sql import functions as F
+
+    return result.where(F.col(REJECTED).isNotNull()).select(
+        F.col("row").alias("line"), "id", F.col(REJECTED).alias("reason")
+    )
 
 
 def session(master: str) -> SparkSession:
@@ -259,18 +275,20 @@ def score_file_with_spark(
     try:
         from pyspark.sql import functions as F
 
-        scored = combined.where(F.col(_REJECT).isNull()).drop(_REJECT).orderBy("row")
+        out = scored_rows(combined).orderBy("row")
         if output.exists():
             shutil.rmtree(output) if output.is_dir() else output.unlink()
         if output_format == "parquet":
-            scored.write.parquet(str(output))
+            out.write.parquet(str(output))
         else:
-            scored.write.json(str(output), timestampFormat="yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
+            out.write.json(str(output), timestampFormat="yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
+        # as the local run writes them: line, id, reason
         refused = [
-            r[_REJECT] for r in combined.where(F.col(_REJECT).isNotNull()).orderBy("row").collect()
+            json.dumps(r.asDict(), ensure_ascii=False)
+            for r in rejected_rows(combined).orderBy("line").collect()
         ]
         counts = combined.agg(
-            F.count("*").alias("rows"), F.count(F.col(_REJECT)).alias("rejected")
+            F.count("*").alias("rows"), F.count(F.col(REJECTED)).alias("rejected")
         ).first()
     finally:
         combined.unpersist()
@@ -295,4 +313,12 @@ def score_file_with_spark(
     )
 
 
-__all__ = ["SparkUnavailable", "score", "score_file_with_spark", "spark_schema"]
+__all__ = [
+    "REJECTED",
+    "SparkUnavailable",
+    "rejected_rows",
+    "score",
+    "score_file_with_spark",
+    "scored_rows",
+    "spark_schema",
+]

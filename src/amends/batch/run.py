@@ -14,6 +14,7 @@ folder is removed. Reading is cheap next to scoring, so the skip costs little.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -29,9 +30,11 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
 from ..analyzer import Analyzer, get_analyzer
 from ..model import SCHEMA_VERSION, Config
-from .schema import SCHEMA, record, table
+from .schema import SCHEMA, Rows, table
 
 if TYPE_CHECKING:
     # the readers import the store's importers (and SQLAlchemy with them): the main process
@@ -41,6 +44,8 @@ if TYPE_CHECKING:
 OUTPUT_FORMATS = ("parquet", "jsonl")
 CHUNK_ROWS = 2000
 MANIFEST = "manifest.json"
+_PART_SUFFIX = {"parquet": "arrow", "jsonl": "jsonl"}
+_IPC = pa.ipc.IpcWriteOptions(compression="lz4")
 DONE = "done.jsonl"
 
 
@@ -122,6 +127,10 @@ def _start(config: Config | None, rules_version: str, promises: bool) -> None:
     _worker["analyzer"] = get_analyzer(config)
     _worker["rules_version"] = rules_version
     _worker["promises"] = promises
+    # The rules, lexicons and model loaded above live as long as the process: frozen out of
+    # the collector's sight, the full collections that a chunk's many small lists set off no
+    # longer walk them (on 6,000 rows, building the rows went from 76 to 56 µs a row)
+    gc.freeze()
 
 
 def _reason(item: Item) -> str:
@@ -142,7 +151,8 @@ def _replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def part_name(index: int, output_format: str) -> str:
-    return f"part-{index:07d}.{output_format}"
+    """A chunk's part: Arrow IPC for Parquet output (joined into Parquet at the end), JSONL."""
+    return f"part-{index:07d}.{_PART_SUFFIX[output_format]}"
 
 
 def rejects_name(index: int) -> str:
@@ -151,10 +161,10 @@ def rejects_name(index: int) -> str:
 
 def score_items(
     items: Iterable[Item], analyzer: Analyzer, rules_version: str, promises: bool = True
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The output records of the items scored and the rejects (``line``, ``id``, ``reason``)
-    of the others: the one scoring step of the local run and of Spark."""
-    records: list[dict[str, Any]] = []
+) -> tuple[pa.Table, list[dict[str, Any]]]:
+    """The output rows (a table of ``SCHEMA``) of the items scored and the rejects (``line``,
+    ``id``, ``reason``) of the others: the one scoring step of the local run and of Spark."""
+    rows = Rows()
     rejects: list[dict[str, Any]] = []
     for item in items:
         if item.error is None:
@@ -166,15 +176,15 @@ def score_items(
                 continue
             model = f"{report.model[0]}+{report.model[1][:12]}" if report.model else ""
             meta = {**item.meta, "row": item.row, "customer": item.customer}
-            records.append(record(report, meta, rules_version, model, promises=promises))
+            rows.add(report, meta, rules_version, model, promises=promises)
         else:
             rejects.append({"line": item.row, "id": _id(item), "reason": _reason(item)})
-    return records, rejects
+    return rows.table(), rejects
 
 
 def score_chunk(task: Task) -> ChunkDone:
     """Score one chunk and write its part and rejects (each renamed into place when whole)."""
-    records, rejects = score_items(
+    scored, rejects = score_items(
         task.items, _worker["analyzer"], _worker["rules_version"], _worker["promises"]
     )
     parts = Path(task.parts)
@@ -187,17 +197,23 @@ def score_chunk(task: Task) -> ChunkDone:
 
     def write_part(path: Path) -> None:
         if task.output_format == "parquet":
-            import pyarrow.parquet as pq
-
-            pq.write_table(table(records), path)
+            # Arrow's own file format, not Parquet: the main process joins the parts into one
+            # Parquet file, and reading Arrow back costs next to nothing where decoding Parquet's
+            # nested columns again cost about a seventh of the analysis
+            with (
+                pa.OSFile(str(path), "wb") as sink,
+                pa.ipc.new_file(sink, SCHEMA, options=_IPC) as out,
+            ):
+                out.write_table(scored)
         else:
             with path.open("w", encoding="utf-8") as out:
                 out.writelines(
-                    json.dumps(r, ensure_ascii=False, default=_json_default) + "\n" for r in records
+                    json.dumps(r, ensure_ascii=False, default=_json_default) + "\n"
+                    for r in scored.to_pylist()
                 )
 
     _replace_atomically(parts / part_name(task.index, task.output_format), write_part)
-    return ChunkDone(task.index, len(task.items), len(records), len(rejects))
+    return ChunkDone(task.index, len(task.items), scored.num_rows, len(rejects))
 
 
 def _id(item: Item) -> str | None:
@@ -231,7 +247,7 @@ def _fingerprint(
 ) -> dict[str, Any]:
     """What a resumed run must share with the run it carries on: the same input file, read the
     same way, cut into the same chunks, written the same way, by the same rules."""
-    from ..store.ingest import rules_version
+    from ..store.version import rules_version
 
     stat = source.stat()
     return {
@@ -266,7 +282,7 @@ def _prepare(parts: Path, fingerprint: dict[str, Any], resume: bool) -> dict[int
                 f"{parts} holds an interrupted run with other settings ({', '.join(changed)} "
                 "differ): pass --no-resume to start over, or run with the same input and options"
             )
-        return _done_chunks(parts)
+        return _done_chunks(parts, fingerprint["output_format"])
     if parts.exists():
         shutil.rmtree(parts)
     parts.mkdir(parents=True)
@@ -276,7 +292,7 @@ def _prepare(parts: Path, fingerprint: dict[str, Any], resume: bool) -> dict[int
     return {}
 
 
-def _done_chunks(parts: Path) -> dict[int, ChunkDone]:
+def _done_chunks(parts: Path, output_format: str) -> dict[int, ChunkDone]:
     done: dict[int, ChunkDone] = {}
     path = parts / DONE
     if not path.exists():
@@ -287,9 +303,7 @@ def _done_chunks(parts: Path) -> dict[int, ChunkDone]:
         except json.JSONDecodeError:  # the last line, cut off when the run was killed
             continue
         chunk = ChunkDone(**data)
-        if (parts / part_name(chunk.index, "parquet")).exists() or (
-            parts / part_name(chunk.index, "jsonl")
-        ).exists():
+        if (parts / part_name(chunk.index, output_format)).exists():
             done[chunk.index] = chunk
     return done
 
@@ -385,7 +399,7 @@ def _run(
     progress: Progress | None,
 ) -> int:
     """Score the chunks not ``done`` yet (adding them to it); the number of chunks."""
-    from ..store.ingest import rules_version
+    from ..store.version import rules_version
 
     log = (parts / DONE).open("a", encoding="utf-8")
     rows_done = 0
@@ -477,7 +491,8 @@ def _assemble(
         def write_parquet(path: Path) -> None:
             with pq.ParquetWriter(path, SCHEMA) as writer:
                 for index in range(chunks):
-                    writer.write_table(pq.read_table(parts / part_name(index, "parquet")))
+                    with pa.memory_map(str(parts / part_name(index, "parquet"))) as part:
+                        writer.write_table(pa.ipc.open_file(part).read_all())
                 if not chunks:
                     writer.write_table(table([]))
 

@@ -8,13 +8,10 @@ only, and running it again carries on where it stopped.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +19,6 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from .. import __version__
 from ..analyzer import Analyzer, get_analyzer
 from ..batch import NotText
 from ..ledger import LedgerFinding
@@ -43,6 +39,7 @@ from .importers import (
 from .ledger import check_conversations, record_promises, settle
 from .migrate import ensure_current
 from .models import Analysis, Conversation, Message
+from .version import rules_version
 
 BATCH_MESSAGES = 500
 _RETRIES = 3  # a batch that collides with another importer's is read again and retried
@@ -97,24 +94,6 @@ class _Tally:
     kept: int = 0
     findings: list[LedgerFinding] = field(default_factory=list)
     categorized: int = 0
-
-
-@lru_cache(maxsize=1)
-def rules_version() -> str:
-    """The amends version and a digest of the rule data (rules, lexicons, weights, situation,
-    slots): analyses made by other rules carry another version."""
-    digest = hashlib.sha256()
-    data = resources.files("amends") / "data"
-    files = sorted(
-        (f"{folder.name}/{f.name}" if folder is not data else f.name, f)
-        for folder in (data, data / "rules", data / "lexicons")
-        for f in folder.iterdir()
-        if f.is_file() and f.name.endswith((".yaml", ".tsv"))
-    )
-    for name, path in files:
-        digest.update(name.encode())
-        digest.update(path.read_bytes())
-    return f"{__version__}+{digest.hexdigest()[:12]}"
 
 
 def model_version(report: Report) -> str:
