@@ -248,11 +248,12 @@ def test_no_model_finding_when_no_sentence_carries_the_label():
 
 def test_two_model_labels_quote_a_sentence_each_when_the_reply_has_enough():
     # readers rejected the acknowledgement's sentence quoted again as the remedy: each label
-    # takes a sentence of its own, shared out so the weights add up best
+    # takes a sentence of its own, shared out so the weights add up best (acknowledge's other
+    # sentence keeps 80% of its best's weight; remedy's would keep 40%, too little to move)
     model = _model(
         {
-            "acknowledge": {"crash": 1.5, "fix": 2.5},
-            "remedy": {"fix": 2.5, "crash": 1.2},
+            "acknowledge": {"crash": 2.0, "fix": 2.5},
+            "remedy": {"fix": 2.5, "crash": 1.0},
         }
     )
     reply = "The tablet crash happens with version 60. A fix ships in version 61 next week."

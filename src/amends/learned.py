@@ -43,6 +43,9 @@ MIN_SPAN_WORDS = 3  # a shorter sentence ("Preferably (1)") is a span only when 
 # 0.5 drop nothing, 1.0 drops a few remedy additions (precision 0.904 -> 0.907, recall
 # unchanged), 1.5 costs remedy recall (0.807 -> 0.759).
 SPAN_MARGIN = 1.0
+# the share of its best sentence's weight a label's other sentence must keep for the label to
+# quote it, leaving its best to another label the model adds
+SHARE_KEEP = 0.75
 _PLACEHOLDERS = {LINK, HANDLE}
 # a greeting or sign-off and at most two words of a name: what frames a reply, never its point
 _FRAME = re.compile(
@@ -272,9 +275,9 @@ class LearnedModel:
         since a question or a pointer to a link surrounds a step or a cause and is not it
         (readers rejected "What kind of difficulty did you have?" and "find basic info here
         <link>" quoted as the remedy); then the weight. When the model adds several labels,
-        each quotes a sentence of its own where there are enough, the sentences shared out so
-        the preferences add up best: an acknowledgement and a step beside it are two
-        sentences, not one quoted twice."""
+        each quotes a sentence of its own where another as fit is near enough in weight (the
+        sentences shared out so the weights add up best): an acknowledgement and a step beside
+        it are two sentences, not one quoted twice."""
         taken = [
             (f.start, f.end, f.label) for f in found if f.start is not None and f.end is not None
         ]
@@ -302,24 +305,25 @@ class LearnedModel:
                 key = (int(long), int(free), int(stated), value)
                 ranked.setdefault(index, []).append((key, start, end))
         for index in list(ranked):
-            options = ranked[index]
-            if max(option[0][3] for option in options) <= SPAN_MARGIN:
+            options = sorted(ranked[index], key=lambda option: option[0], reverse=True)
+            top = options[0][0]
+            if max(key[3] for key, _, _ in options) <= SPAN_MARGIN:
                 del ranked[index]
                 continue
-            options.sort(key=lambda option: option[0], reverse=True)
-            del options[len(added) :]  # the best few are enough to share out
-        best: tuple[tuple[float, ...], dict[int, tuple[int, int]]] | None = None
+            # a label gives its sentence up to another label only for one just as fit (same
+            # length, freedom and form) that weighs at least SHARE_KEEP as much
+            ranked[index] = [
+                option
+                for option in options[: len(added)]
+                if option[0][:3] == top[:3] and option[0][3] >= SHARE_KEEP * top[3]
+            ]
+        best: tuple[tuple[int, float], dict[int, tuple[int, int]]] | None = None
         indexes = list(ranked)
         for choice in itertools.product(*(ranked[i] for i in indexes)):
-            if len({(s, e) for _, s, e in choice}) < len(choice):
-                continue
-            total = tuple(sum(k[0][j] for k in choice) for j in range(4))
+            total = (len({(s, e) for _, s, e in choice}), sum(key[3] for key, _, _ in choice))
             if best is None or total > best[0]:
                 best = (total, {i: (s, e) for i, (_, s, e) in zip(indexes, choice, strict=True)})
-        if best is not None:
-            return best[1]
-        # fewer sentences than labels: each label quotes its own best
-        return {i: (options[0][1], options[0][2]) for i, options in ranked.items()}
+        return best[1] if best is not None else {}
 
     def _finding(
         self, doc: Document, model: LabelModel, probability: float, span: tuple[int, int]
@@ -366,21 +370,31 @@ def load_model(path: Path | None = None) -> LearnedModel | None:
 
 
 def _span_units(doc: Document) -> list[tuple[int, int]]:
-    """The document's sentences as a model's span candidates: a sentence that opens in lower
-    case continues the one before it (a split after "approx." or a stray full stop), and
-    greetings, sign-offs and an earlier message's fragment are left out."""
-    units: list[tuple[int, int]] = []
+    """The document's sentences as a model's span candidates: where the writer opens sentences
+    with a capital, one that opens in lower case after a full stop continues the one before it
+    (a split after "approx." or a stray full stop); greetings, sign-offs and an earlier
+    message's fragment are left out."""
     original = doc.original
-    for start, end in doc.sentences():
+    heads: list[str] = []
+    sentences = doc.sentences()
+    for start, end in sentences:
         first, _ = doc.to_original(start, end)
-        while first < len(original) and original[first].isspace():
+        while first < len(original) and not original[first].isalnum():
             first += 1
-        head = original[first : first + 1]
-        if units and head.islower():
+        heads.append(original[first : first + 1])
+    capitalised = any(head.isupper() for head in heads)
+    units: list[tuple[int, int]] = []
+    text = doc.text
+    for (start, end), head in zip(sentences, heads, strict=True):
+        if (
+            units
+            and capitalised
+            and head.islower()
+            and text[slice(*units[-1])].rstrip().endswith(".")
+        ):
             units[-1] = (units[-1][0], end)
         else:
             units.append((start, end))
-    text = doc.text
     return [
         (s, e)
         for i, (s, e) in enumerate(units)
