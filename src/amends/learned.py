@@ -19,6 +19,7 @@ import itertools
 import json
 import math
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -278,9 +279,21 @@ class LearnedModel:
         each quotes a sentence of its own where another as fit is near enough in weight (the
         sentences shared out so the weights add up best): an acknowledgement and a step beside
         it are two sentences, not one quoted twice."""
-        taken = [
+        # per added label, where the rules found another label: starts in order, and the
+        # furthest end so far, so a sentence's overlap is one bisection (a long text has
+        # thousands of sentences and of findings)
+        spans = sorted(
             (f.start, f.end, f.label) for f in found if f.start is not None and f.end is not None
-        ]
+        )
+        taken: dict[str, tuple[list[int], list[int]]] = {}
+        for _, label in added:
+            starts: list[int] = []
+            reach: list[int] = []
+            for a, b, x in spans:
+                if x != label:
+                    starts.append(a)
+                    reach.append(max(b, reach[-1]) if reach else b)
+            taken[label] = (starts, reach)
         ranked: dict[int, list[tuple[tuple[int, int, int, float], int, int]]] = {}
         for start, end in _span_units(doc):
             sentence = doc.text[start:end]
@@ -301,7 +314,9 @@ class LearnedModel:
                 )
                 if value <= 0.0:
                     continue
-                free = not any(a < last and first < b and x != label for a, b, x in taken)
+                starts, reach = taken[label]
+                i = bisect_left(starts, last)
+                free = not (i and reach[i - 1] > first)
                 key = (int(long), int(free), int(stated), value)
                 ranked.setdefault(index, []).append((key, start, end))
         for index in list(ranked):
