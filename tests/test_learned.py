@@ -180,19 +180,87 @@ def test_eval_leaves_unscored_rows_out_of_the_spearman(tmp_path):
 
 def _one_label_model(weights: dict[str, float]) -> LearnedModel:
     """A hand-made model that reads remedy from a few words (idf 1), for span choice."""
+    return _model({"remedy": weights})
+
+
+def _model(weights: dict[str, dict[str, float]]) -> LearnedModel:
+    """A hand-made model that reads each label from a few words (idf 1), for span choice."""
     from amends.learned import FORMAT
 
+    codes = {"acknowledge": "X102", "explanation": "X105", "remedy": "X106"}
+    rows: dict[str, list[list[float]]] = {}
+    for index, label in enumerate(weights):
+        for word, w in weights[label].items():
+            rows.setdefault(word, []).append([index, w])
     return LearnedModel(
         {
             "format": FORMAT,
             "version": "test",
             "data_hash": "test",
             "trained_on": {},
-            "labels": [{"label": "remedy", "code": "X106", "bias": -1.0, "threshold": 0.5}],
-            "idf": {word: 1.0 for word in weights},
-            "weights": {word: [[0, w]] for word, w in weights.items()},
+            "labels": [
+                {"label": label, "code": codes[label], "bias": -1.0, "threshold": 0.5}
+                for label in weights
+            ],
+            "idf": {word: 1.0 for word in rows},
+            "weights": rows,
         }
     )
+
+
+def _model_spans(model: LearnedModel, reply: str) -> dict[str, str | None]:
+    report = Analyzer(Config(), learned=model).analyze(reply)
+    return {f.label: f.match for f in report.findings if f.code.startswith("X")}
+
+
+def test_a_model_finding_never_quotes_a_greeting_or_an_earlier_message_s_fragment():
+    # readers rejected "Hi." and "@221415 2/2 your concerns." quoted as the remedy
+    model = _one_label_model({"hi": 3.0, "concerns": 3.0, "technician": 2.0, "modem": 2.0})
+    assert _model_spans(model, "Hi Sam Smith. The modem gets a look from us today.") == {
+        "remedy": "The modem gets a look from us today."
+    }
+    reply = (
+        "@221415 2/2 your concerns. A technician will be alerted about the modem in the "
+        "meantime.^gc https://t.co/2rT0l9N9Cu"
+    )
+    # quoted without the signature and the link that follow the sentence
+    assert _model_spans(model, reply) == {
+        "remedy": "A technician will be alerted about the modem in the meantime."
+    }
+
+
+def test_a_sentence_cut_after_an_abbreviation_is_quoted_whole():
+    model = _one_label_model({"modem": 2.0})
+    reply = "Thanks for the note. A new modem ships in approx. two days from our depot."
+    assert _model_spans(model, reply) == {
+        "remedy": "A new modem ships in approx. two days from our depot."
+    }
+
+
+def test_no_model_finding_when_no_sentence_carries_the_label():
+    # the reply as a whole reads as remedy only through a word pair that spans two sentences:
+    # no sentence says it, so there is nothing to quote and no finding
+    model = _one_label_model({"modem": -1.0, "router": -1.0, "modem router": 6.0})
+    report = Analyzer(Config(), learned=model).analyze("Call the modem. Router is on.")
+    assert "remedy" not in report.labels
+    assert not [f for f in report.findings if f.code.startswith("X")]
+
+
+def test_two_model_labels_quote_a_sentence_each_when_the_reply_has_enough():
+    # readers rejected the acknowledgement's sentence quoted again as the remedy: each label
+    # takes a sentence of its own, shared out so the weights add up best (acknowledge's other
+    # sentence keeps 80% of its best's weight; remedy's would keep 40%, too little to move)
+    model = _model(
+        {
+            "acknowledge": {"crash": 2.0, "fix": 2.5},
+            "remedy": {"fix": 2.5, "crash": 1.0},
+        }
+    )
+    reply = "The tablet crash happens with version 60. A fix ships in version 61 next week."
+    assert _model_spans(model, reply) == {
+        "acknowledge": "The tablet crash happens with version 60.",
+        "remedy": "A fix ships in version 61 next week.",
+    }
 
 
 def test_a_model_finding_quotes_a_statement_rather_than_a_question_or_a_link():

@@ -513,8 +513,10 @@ class Document:
         every call: a scan from ``begin`` agrees with it past the first few characters, and
         stopping at ``pos`` changes nothing for attempts that start out of reach of ``pos``.
         """
+        if pos - begin <= LONG_SENTENCE:  # most calls: one short search, no need of the reach
+            return pattern.search(self.text, begin, pos) is not None
         width = reach(pattern)
-        if width is None or pos - begin <= LONG_SENTENCE:
+        if width is None:
             return pattern.search(self.text, begin, pos) is not None
         head = pattern.search(self.text, begin, begin + 2 * width)
         if head is not None and head.start() <= begin + width:

@@ -324,6 +324,7 @@ def _guarded(items: Sequence[tuple[object, object]]) -> list[tuple[object, objec
     return out
 
 
+@lru_cache(maxsize=1024)  # asked for the same few patterns again and again: walk each tree once
 def reach(pattern: re.Pattern[str]) -> int | None:
     """How far past where it starts a match attempt of ``pattern`` may look; None if unbounded.
 
