@@ -145,10 +145,21 @@ class PromiseRules:
     # promise. None: no prefilter, every text is read (the plain path the prefilter is tested
     # against).
     prefilter: re.Pattern[str] | None = None
+    # The same words, lower-cased: a substring test per word costs a tenth of the search above
+    # on a reply, and finds every text the search finds (it is only ever more permissive).
+    prefilter_words: tuple[str, ...] = ()
 
     def may_promise(self, text: str) -> bool:
         """Whether ``text`` may hold a promise: False only when no cue can match in it."""
-        return self.prefilter is None or self.prefilter.search(text.translate(_FOLD)) is not None
+        return self._may(text.translate(_FOLD))
+
+    def _may(self, folded: str) -> bool:
+        if self.prefilter is None:
+            return True
+        if self.prefilter_words:
+            lowered = folded.lower()
+            return any(word in lowered for word in self.prefilter_words)
+        return self.prefilter.search(folded) is not None
 
     @cached_property
     def _gate(self) -> _CueGate:
@@ -177,7 +188,7 @@ class PromiseRules:
             day_first=self.settings.day_first if day_first is None else day_first,
         )
         folded = text.translate(_FOLD)
-        if self.prefilter is not None and self.prefilter.search(folded) is None:
+        if not self._may(folded):
             return []
         cues = self._gate.possible(folded)
         if not cues:
@@ -828,6 +839,7 @@ def load_promise_rules(path: Path | None = None) -> PromiseRules:
         vetoes=tuple(vetoes),
         times=tuple(times),
         prefilter=prefilter,
+        prefilter_words=tuple(w.lower() for w in data.strs("may_promise")),
     )
 
 
