@@ -442,7 +442,7 @@ def keyed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
 
 def use_key(page, key: str) -> None:  # type: ignore[no-untyped-def]
     """Enter ``key`` in the page's API key field, as a person does (the page reloads)."""
-    if not page.locator("details.key").get_attribute("open") == "":
+    if page.locator("details.key").get_attribute("open") is None:  # closed
         page.get_by_text("API key").first.click()
     page.get_by_label("Key sent with each request").fill(key)
     with page.expect_navigation():
@@ -463,9 +463,7 @@ def test_with_keys_the_dashboard_needs_a_leads_key(browser, keyed_server):  # ty
         assert page.locator("#charts").is_hidden()
 
         use_key(page, "amk_00000000_not-a-real-secret")
-        page.wait_for_function(
-            "document.getElementById('error').textContent.includes('not valid')"
-        )
+        page.wait_for_function("document.getElementById('error').textContent.includes('not valid')")
         assert "API key" in error.inner_text() and page.locator("#charts").is_hidden()
         assert page.locator("#key-state").inner_text() == "(set)"
 
