@@ -89,6 +89,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const stored = sessionStorage.getItem(KEY_STORE) || "";
   input.value = stored;
   if (state) state.textContent = stored ? "(set)" : "(none)";
+  if (stored) form.closest("details").open = false;  // opened for a server with keys: done
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (input.value.trim()) sessionStorage.setItem(KEY_STORE, input.value.trim());
