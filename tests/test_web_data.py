@@ -1,6 +1,7 @@
 """The web app without a browser: the pages and static files are served, the /web/data routes
-answer the store's data and say what was wrong on bad input, and the palette's text/background
-pairs reach WCAG AA contrast (4.5:1)."""
+answer the store's data and say what was wrong on bad input, the pages' ledger and conversation
+views are the API's endpoints (no /web/data copies), and the palette's text/background pairs
+reach WCAG AA contrast (4.5:1). Keys and team scoping of /web/data: test_web_auth.py."""
 
 from __future__ import annotations
 
@@ -40,7 +41,10 @@ PALETTE = [
 def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     database = tmp_path_factory.mktemp("webdata") / "amends.db"
     import_file(DATA / "ledger_conversations.jsonl", make_engine(f"sqlite:///{database}"))
-    return TestClient(create_app(Settings(database_url=f"sqlite:///{database}")))
+    # no key in force: the server answers its own machine only, so the client is on loopback
+    return TestClient(
+        create_app(Settings(database_url=f"sqlite:///{database}")), client=("127.0.0.1", 50000)
+    )
 
 
 @pytest.mark.parametrize(("path", "template", "title", "label"), PAGES)
@@ -93,9 +97,10 @@ def test_drill_down_and_a_conversation_with_findings(client):
     assert "apology" in reply["labels"]
     without = client.get("/web/data/replies", params={"label": "apology", "has": False}).json()
     assert reply["message_id"] not in {r["message_id"] for r in without["replies"]}
-    conversation = client.get(f"/web/data/conversations/{reply['conversation_id']}").json()
+    # the page opens the reply's conversation through the API
+    conversation = client.get(f"/v1/conversations/{reply['conversation_id']}").json()
     agent = [m for m in conversation["messages"] if m["id"] == reply["message_id"]]
-    assert agent and any(f["label"] == "apology" for f in agent[0]["findings"])
+    assert agent and any(f["label"] == "apology" for f in agent[0]["analysis"]["findings"])
 
 
 @pytest.mark.parametrize(
@@ -105,8 +110,6 @@ def test_drill_down_and_a_conversation_with_findings(client):
         ("/web/data/dashboard?from=2026-12-02&to=2026-12-01", "query"),
         ("/web/data/dashboard?by=planet", "query.by"),
         ("/web/data/replies?bin=10", "query.bin"),
-        ("/web/data/promises?status=soon", "status"),
-        ("/web/data/incidents?status=closed", "status"),
     ],
 )
 def test_bad_filters_are_422_saying_which(client, path, where):
@@ -116,20 +119,29 @@ def test_bad_filters_are_422_saying_which(client, path, where):
 
 
 def test_unknown_ids_are_404(client):
-    assert client.get("/web/data/conversations/999999").status_code == 404
-    missing = client.post("/web/data/promises/999999/mark", json={"status": "kept"})
-    assert missing.status_code == 404 and "promises list" in missing.json()["error"]["message"]
     assert client.post("/web/data/practice/nope", json={"reply": "Sorry."}).status_code == 404
 
 
-def test_marking_a_promise(client):
-    promises = client.get("/web/data/promises", params={"status": "all"}).json()["promises"]
+@pytest.mark.parametrize(
+    "path",
+    ["/web/data/conversations/1", "/web/data/promises", "/web/data/incidents"],
+)
+def test_what_the_api_serves_has_no_web_data_copy(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_the_ledger_page_marks_promises_through_the_api(client):
+    promises = client.get("/v1/promises", params={"status": "all"}).json()["promises"]
     first = promises[0]
-    marked = client.post(f"/web/data/promises/{first['id']}/mark", json={"status": "broken"})
+    assert isinstance(first["conversation_id"], int)  # the Ledger links to the conversation
+    marked = client.post(f"/v1/promises/{first['id']}/mark", json={"status": "broken"})
     assert marked.status_code == 200
     assert marked.json()["status"] == "broken" and marked.json()["status_by"] == "person"
-    wrong = client.post(f"/web/data/promises/{first['id']}/mark", json={"status": "done"})
-    assert wrong.status_code == 422
+    assert marked.json()["conversation_id"] == first["conversation_id"]
+    for path in ("/static/ledger.js", "/static/dashboard.js"):
+        assert "/web/data/promises" not in client.get(path).text
+        assert "/web/data/incidents" not in client.get(path).text
+        assert "/web/data/conversations" not in client.get(path).text
 
 
 def test_practice_routes(client):

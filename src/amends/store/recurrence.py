@@ -8,6 +8,8 @@
 
 Every finding carries its evidence: ids, counts and an example. The window ends at ``until``,
 by default the newest message in the store, so imported history is read as of its own time.
+With ``team``, customers, categories and agents come from that team's conversations only (as
+``store.browse`` scopes them); incidents belong to no team and are read whole.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, type_coerce
+from sqlalchemy import ColumnElement, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..categories import NONE, OTHER
@@ -170,12 +172,21 @@ def _until(session: Session, until: datetime | None) -> datetime:
     return newest
 
 
-def _apologies(session: Session, since: datetime, until: datetime) -> list[tuple[Any, ...]]:
+def _in_team(team: str) -> ColumnElement[bool]:
+    """A conversation is a team's when it or one of its messages says so (``store.browse``)."""
+    inner = Message.__table__.alias("in_team")
+    return or_(
+        Conversation.team == team,
+        exists().where(inner.c.conversation_id == Conversation.id, inner.c.team == team),
+    )
+
+
+def _apologies(
+    session: Session, since: datetime, until: datetime, team: str | None = None
+) -> list[tuple[Any, ...]]:
     """(message id, conversation id, agent id, text, sent_at, source, external id, report) of
     every public agent message in the window that apologises, once per message."""
-    seen: set[int] = set()
-    out = []
-    for row in session.execute(
+    query = (
         select(
             Message.id,
             Message.conversation_id,
@@ -191,7 +202,14 @@ def _apologies(session: Session, since: datetime, until: datetime) -> list[tuple
         .where(Message.role == "agent", Message.public.is_(True))
         .where(Message.sent_at > since, Message.sent_at <= until)
         .order_by(Message.sent_at, Message.id, Analysis.id.desc())
-    ):
+    )
+    if team is not None:
+        query = query.join(Conversation, Conversation.id == Message.conversation_id).where(
+            _in_team(team)
+        )
+    seen: set[int] = set()
+    out = []
+    for row in session.execute(query):
         if row[0] in seen or "apology" not in row[7]:
             continue
         seen.add(row[0])
@@ -227,6 +245,7 @@ def find_recurring(
     min_incidents: int = 2,
     share: float = 0.4,
     min_apologies: int = 5,
+    team: str | None = None,
 ) -> Recurrence:
     """Everything that recurs in the window ending at ``until``:
 
@@ -238,7 +257,7 @@ def find_recurring(
     """
     end = _until(session, until)
     start = end - window
-    apologies = _apologies(session, start, end)
+    apologies = _apologies(session, start, end, team)
     conversations = {
         c.id: c
         for c in session.scalars(
@@ -276,7 +295,7 @@ def find_recurring(
     customers.sort(key=lambda c: (-c.apologies, c.customer_id, c.category))
 
     # 2. categories week after week, and root causes incident after incident
-    failures = _recurring_categories(session, start, end, min_count, min_weeks)
+    failures = _recurring_categories(session, start, end, min_count, min_weeks, team)
     failures += _recurring_root_causes(session, start, end, min_incidents)
 
     # 3. agents who say sorry in the same words every time
@@ -341,11 +360,16 @@ def _example(apology: tuple[Any, ...]) -> str:
 
 
 def _recurring_categories(
-    session: Session, start: datetime, end: datetime, min_count: int, min_weeks: int
+    session: Session,
+    start: datetime,
+    end: datetime,
+    min_count: int,
+    min_weeks: int,
+    team: str | None = None,
 ) -> list[RecurringFailure]:
     weeks: dict[str, Counter[str]] = defaultdict(Counter)
     ids: dict[str, list[str]] = defaultdict(list)
-    for name, source, external_id, started in session.execute(
+    query = (
         select(
             FailureCategory.name,
             Conversation.source,
@@ -357,7 +381,10 @@ def _recurring_categories(
         .where(Conversation.started_at > start, Conversation.started_at <= end)
         .where(FailureCategory.name.not_in((OTHER, NONE)))
         .order_by(Conversation.started_at, Conversation.id)
-    ):
+    )
+    if team is not None:
+        query = query.where(_in_team(team))
+    for name, source, external_id, started in session.execute(query):
         weeks[name][_week(started)] += 1
         ids[name].append(f"{source}:{external_id}")
     out = []

@@ -16,7 +16,7 @@ from ...store.incidents import (
     list_incidents,
     new_incident,
 )
-from ...store.ledger import list_promises, mark
+from ...store.ledger import LedgerEntry, list_promises, mark
 from ..auth import Admin, AnyCaller, Caller, Lead
 from ..errors import ApiError
 from ..schemas import ErrorOut, IsoTime, StoreId, Strict
@@ -30,7 +30,7 @@ router = APIRouter(prefix="/v1", tags=["ledger"], responses=DENIED)
 NOT_FOUND = {404: {"model": ErrorOut, "description": "Not there, or not for this key."}}
 
 
-def _team(who: Caller, asked: str | None) -> str | None:
+def team_within(who: Caller, asked: str | None) -> str | None:
     """The team to read: the one asked for, within the caller's."""
     if asked is not None and who.team is not None and asked != who.team:
         raise ApiError(403, "forbidden", f"your key reads team {who.team!r} only", "team")
@@ -48,6 +48,7 @@ def _agent(who: Caller, asked: str | None) -> str | None:
 class PromiseOut(BaseModel):
     id: int
     conversation: str
+    conversation_id: int = Field(description="The store's id: GET /v1/conversations/{id}.")
     message: str
     agent: str | None
     team: str | None
@@ -79,10 +80,12 @@ def promises(
     agent: str | None = None,
 ) -> JSONResponse:
     """Promises in the ledger with their status now, soonest due first."""
-    entries = list_promises(shared.engine, status, agent=_agent(who, agent), team=_team(who, team))
+    entries = list_promises(
+        shared.engine, status, agent=_agent(who, agent), team=team_within(who, team)
+    )
     before, after = due_before, due_after
     kept = [
-        e.to_dict()
+        _promise(e)
         for e in entries
         if (before is None or (e.due_at is not None and e.due_at < before))
         and (after is None or (e.due_at is not None and e.due_at >= after))
@@ -105,7 +108,13 @@ def mark_promise(
         raise ApiError(
             404, "unknown_promise", f"no promise {promise_id} for this key", "promise_id"
         )
-    return JSONResponse(mark(engine, promise_id, body.status).to_dict())
+    return JSONResponse(_promise(mark(engine, promise_id, body.status)))
+
+
+def _promise(entry: LedgerEntry) -> dict[str, Any]:
+    """A promise as `amends promises --format json` gives it, with its conversation's store id
+    (the web app's Ledger links to the conversation by it)."""
+    return entry.to_dict() | {"conversation_id": entry.conversation_id}
 
 
 # -- incidents -------------------------------------------------------------------------------

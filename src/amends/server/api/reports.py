@@ -16,7 +16,7 @@ from ...store.ledger import list_promises
 from ..auth import Lead
 from ..schemas import ErrorOut, IsoTime
 from ..state import Shared
-from .ledger import _team
+from .ledger import team_within
 
 router = APIRouter(
     prefix="/v1/reports",
@@ -49,7 +49,7 @@ def summary(
     from ...batch.report import summarize
     from ...batch.report_render import to_json
 
-    chosen = _team(who, team)
+    chosen = team_within(who, team)
     engine = shared.engine
     rows = list(
         score_rows(

@@ -1,8 +1,8 @@
 """What the Dashboard shows, read from the store: the latest analysis of every agent reply in the
 filters (date range, team, channel, agent), summarised as a score distribution, the mean score
 by agent, team or channel per week, the commonest mistakes with examples, component coverage,
-overdue promises and recurring failures; and the replies behind any bar or point (drill-down)
-with their conversations' findings.
+overdue promises and recurring failures; and the replies behind any bar or point (drill-down).
+A reply's conversation with its findings is the API's GET /v1/conversations/{id}.
 
 Replies are aggregated in Python after one query: fine for the tens of thousands of replies a
 team's dashboard covers; a warehouse-sized store belongs to ``amends score``/``report``."""
@@ -153,19 +153,26 @@ def score_bin(score: int) -> int:
     return min(score // 10, BINS - 1)
 
 
-def summary(engine: Engine, filters: Filters, by: str = "team") -> dict[str, Any]:
+def summary(
+    engine: Engine, filters: Filters, by: str = "team", visible: str | None = None
+) -> dict[str, Any]:
     """Everything the dashboard draws for ``filters``, with the trend grouped ``by`` agent, team
-    or channel."""
+    or channel. ``visible`` is the one team the reader may see (None: every team); the filters
+    must already be within it, and the team and channel choices offered are its own."""
     if by not in GROUPINGS:
         raise FilterError(f"by={by!r}: expected one of {', '.join(GROUPINGS)}")
     # the ledger opens its own connection: asked first, before this session holds SQLite's lock
     promises = list_promises(engine, "overdue", team=filters.team, agent=filters.agent)
     with session_factory(engine)() as session:
-        return _summary(session, filters, by, promises)
+        return _summary(session, filters, by, promises, visible)
 
 
 def _summary(
-    session: Session, filters: Filters, by: str, promises: list[LedgerEntry]
+    session: Session,
+    filters: Filters,
+    by: str,
+    promises: list[LedgerEntry],
+    visible: str | None,
 ) -> dict[str, Any]:
     rows = replies(session, filters)
     scored = [(r, r.score) for r in rows if r.score is not None]
@@ -207,7 +214,7 @@ def _summary(
         if filters.start and window_end
         else timedelta(days=30)
     )
-    recurring = find_recurring(session, window, until=window_end).to_dict()
+    recurring = find_recurring(session, window, until=window_end, team=filters.team).to_dict()
     total = len(rows)
     return {
         "filters": {
@@ -252,8 +259,10 @@ def _summary(
         ],
         "overdue_total": len(promises),
         "recurring": recurring,
-        "teams": _distinct(session, func.coalesce(Message.team, Conversation.team)),
-        "channels": _distinct(session, func.coalesce(Message.channel, Conversation.channel)),
+        "teams": _distinct(session, func.coalesce(Message.team, Conversation.team), visible),
+        "channels": _distinct(
+            session, func.coalesce(Message.channel, Conversation.channel), visible
+        ),
     }
 
 
@@ -292,43 +301,6 @@ def drill(
     }
 
 
-def conversation(session: Session, conversation_id: int) -> dict[str, Any] | None:
-    """A conversation's messages in order, each agent reply with its latest findings."""
-    found = session.get(Conversation, conversation_id)
-    if found is None:
-        return None
-    messages = session.scalars(
-        select(Message).where(Message.conversation_id == conversation_id).order_by(Message.sent_at)
-    ).all()
-    latest: dict[int, Analysis] = {}
-    for analysis in session.scalars(
-        select(Analysis)
-        .where(Analysis.message_id.in_([m.id for m in messages]))
-        .order_by(Analysis.id)
-    ):
-        latest[analysis.message_id] = analysis
-    return {
-        "id": found.id,
-        "external_id": found.external_id,
-        "source": found.source,
-        "team": found.team,
-        "channel": found.channel,
-        "subject": found.subject,
-        "messages": [
-            {
-                "id": m.id,
-                "role": m.role,
-                "author": m.author,
-                "sent_at": m.sent_at.isoformat(),
-                "text": m.text,
-                "score": latest[m.id].score if m.id in latest else None,
-                "findings": latest[m.id].report.get("findings", []) if m.id in latest else [],
-            }
-            for m in messages
-        ],
-    }
-
-
 def _mean(values: list[int]) -> float | None:
     return round(sum(values) / len(values), 1) if values else None
 
@@ -337,7 +309,8 @@ def _share(n: int, total: int) -> float:
     return round(n / total, 3) if total else 0.0
 
 
-def _distinct(session: Session, column: Any) -> list[str]:
+def _distinct(session: Session, column: Any, team: str | None) -> list[str]:
+    """The values of ``column`` among agent replies, in ``team``'s replies when one is given."""
     query = (
         select(column)
         .select_from(Message)
@@ -345,4 +318,6 @@ def _distinct(session: Session, column: Any) -> list[str]:
         .where(Message.role == "agent")
         .distinct()
     )
+    if team is not None:
+        query = query.where(func.coalesce(Message.team, Conversation.team) == team)
     return sorted(v for v in session.scalars(query) if v)

@@ -11,6 +11,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from ..state import Shared, State
+
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 # Jinja2Templates escapes every value put into an .html template
@@ -27,11 +29,23 @@ PAGES = (
 router = APIRouter(include_in_schema=False)
 
 
-def _page(path: str, template: str, title: str) -> Callable[[Request], HTMLResponse]:
-    def page(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(
-            request, template, {"title": title, "path": path, "pages": PAGES}
-        )
+def _keys_required(shared: State) -> bool:
+    """Whether the server has a key in force, from the key cache the API's checks use."""
+    from ...store.keys import any_active_key
+
+    engine = shared.engine
+    return bool(shared.key_cache.get(None, lambda: any_active_key(engine)))
+
+
+def _page(path: str, template: str, title: str) -> Callable[[Request, State], HTMLResponse]:
+    def page(request: Request, shared: Shared) -> HTMLResponse:
+        context = {
+            "title": title,
+            "path": path,
+            "pages": PAGES,
+            "keys_required": _keys_required(shared),
+        }
+        return templates.TemplateResponse(request, template, context)
 
     page.__name__ = f"page_{template.removesuffix('.html')}"
     return page

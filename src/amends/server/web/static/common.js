@@ -28,9 +28,20 @@ function fill(node, ...children) {
   return node;
 }
 
-class ApiError extends Error {}
+class ApiError extends Error {
+  constructor(message, status, code) { super(message); this.status = status; this.code = code; }
+}
 
-// fetch JSON from the API; a 4xx/5xx becomes an ApiError carrying the API's message
+// what to do about a refused key, said on the page where the chart or table would be
+const KEY_HELP = {
+  missing_key: "This server needs an API key. Open “API key” at the top of the page, paste your key and choose “Use key”.",
+  invalid_key: "The API key you entered is not valid. Check it under “API key” at the top of the page, or ask an admin for one.",
+  key_revoked: "Your API key was revoked. Ask an admin for a new one and enter it under “API key” at the top of the page.",
+  keys_required: "This server has no API keys and answers its own machine only.",
+};
+
+// fetch JSON from the API with the tab's key; a 4xx/5xx becomes an ApiError carrying the API's
+// message (for a refused key, what to do about it)
 async function api(path, body, { method, signal } = {}) {
   const headers = { Accept: "application/json" };
   const key = sessionStorage.getItem(KEY_STORE);
@@ -45,8 +56,15 @@ async function api(path, body, { method, signal } = {}) {
   try { data = await response.json(); } catch (_) { /* an empty or non-JSON body */ }
   if (!response.ok) {
     const error = data && data.error;
+    const code = error ? error.code : null;
+    if (response.status === 401 && KEY_HELP[code]) {
+      throw new ApiError(`${KEY_HELP[code]} (The server said: ${error.message}.)`, 401, code);
+    }
+    if (response.status === 403) {
+      throw new ApiError(`Your API key may not see this: ${error ? error.message : "forbidden"}.`, 403, code);
+    }
     const where = error && error.where ? ` (${error.where})` : "";
-    throw new ApiError(error ? `${error.message}${where}` : `${response.status} ${response.statusText}`);
+    throw new ApiError(error ? `${error.message}${where}` : `${response.status} ${response.statusText}`, response.status, code);
   }
   return data;
 }
@@ -67,11 +85,16 @@ document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("key-form");
   if (!form) return;
   const input = document.getElementById("api-key");
-  input.value = sessionStorage.getItem(KEY_STORE) || "";
+  const state = document.getElementById("key-state");
+  const stored = sessionStorage.getItem(KEY_STORE) || "";
+  input.value = stored;
+  if (state) state.textContent = stored ? "(set)" : "(none)";
+  if (stored) form.closest("details").open = false;  // opened for a server with keys: done
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (input.value.trim()) sessionStorage.setItem(KEY_STORE, input.value.trim());
     else sessionStorage.removeItem(KEY_STORE);
-    announce(input.value.trim() ? "API key set for this tab" : "API key cleared");
+    // the page asks again with the new key: what it shows was fetched with the old one
+    location.reload();
   });
 });

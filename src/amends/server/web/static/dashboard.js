@@ -56,11 +56,14 @@ async function load() {
   try {
     data = await api(`/web/data/dashboard?${params}`);
   } catch (error) {
-    $("error").hidden = false;
-    $("error").textContent = error.message;
+    // say why instead of leaving the charts blank (or showing another key's figures)
+    showError(error.message);
+    $("totals").textContent = "";
+    $("charts").hidden = true;
     return;
   }
-  $("error").hidden = true;
+  showError("");
+  $("charts").hidden = false;
   showOptions(form.elements.team, data.teams);
   showOptions(form.elements.channel, data.channels);
   $("totals").textContent = `${data.replies} replies analysed; mean score ${data.mean_score ?? "–"}.`;
@@ -120,10 +123,10 @@ async function load() {
 }
 
 function showRecurring(recurring) {
-  // the recurrence finder looks at every team and channel; only the dates narrow it
-  const narrowed = form.elements.team.value || form.elements.channel.value;
+  // the recurrence finder reads the dates and the team; not the channel
+  const narrowed = form.elements.channel.value;
   const parts = [el("p", { class: "muted" }, `From ${recurring.since.slice(0, 10)} to ${recurring.until.slice(0, 10)}`,
-    narrowed ? ", across all teams and channels." : ".")];
+    narrowed ? ", across all channels." : ".")];
   const weeks = (f) => Object.entries(f.weeks).map(([w, n]) => `${w}: ${n}`).join(", ");
   if (recurring.failures.length) parts.push(el("h3", {}, "Categories and root causes"), el("ul", {}, recurring.failures.map((f) =>
     el("li", {}, el("strong", {}, `${f.kind === "root_cause" ? "Root cause" : "Category"} ${labelText(f.name)}`), `: ${f.total} in all (${weeks(f)})`))));
@@ -135,8 +138,16 @@ function showRecurring(recurring) {
   fill($("recurring"), parts);
 }
 
+function showError(message) { $("error").hidden = !message; $("error").textContent = message || ""; }
+
 async function drill(extra, title) {
-  const found = await api(`/web/data/replies?${query(extra)}`);
+  let found;
+  try {
+    found = await api(`/web/data/replies?${query(extra)}`);
+  } catch (error) {
+    showError(error.message);
+    return;
+  }
   $("drill-title").textContent = title;
   $("drill-count").textContent = `${found.total} replies${found.total > found.replies.length ? `; the ${found.replies.length} lowest scores shown` : ""}.`;
   table($("table-drill"), ["Score", "Team", "Agent", "Sent", "Reply", ""], found.replies.map((r) =>
@@ -147,16 +158,24 @@ async function drill(extra, title) {
 }
 
 async function openConversation(id) {
-  const conversation = await api(`/web/data/conversations/${id}`);
+  let conversation;
+  try {
+    conversation = await api(`/v1/conversations/${id}`);
+  } catch (error) {
+    showError(error.message);
+    return;
+  }
   $("conv-title").textContent = `${conversation.external_id} (${conversation.team ?? "no team"})`;
   fill($("conv-messages"), conversation.messages.map((m) => {
+    const findings = m.analysis ? m.analysis.findings : [];
+    const score = m.analysis ? m.analysis.score : null;
     const body = el("div", { class: "textbox" });
-    if (m.role === "agent") renderHighlighted(body, m.text, m.findings, tip);
+    if (m.role === "agent") renderHighlighted(body, m.text, findings, tip);
     else body.textContent = m.text;
-    const missing = m.findings.filter((f) => f.kind !== "component");
+    const missing = findings.filter((f) => f.kind !== "component");
     return el("div", { class: `message ${m.role}` },
       el("p", { class: "who" }, `${m.role === "agent" ? "Agent" : "Customer"} ${m.author ?? ""} · ${m.sent_at.slice(0, 16).replace("T", " ")}`,
-        m.score !== null ? ` · score ${m.score}` : ""),
+        score !== null ? ` · score ${score}` : ""),
       body, missing.length ? el("ul", {}, missing.map(findingItem)) : null);
   }));
   $("conversation").hidden = false;

@@ -17,7 +17,7 @@ function promiseRow(p) {
       const buttons = event.target.closest("td").querySelectorAll("button");
       buttons.forEach((b) => { b.disabled = true; });
       try {
-        const marked = await api(`/web/data/promises/${p.id}/mark`, { status: to });
+        const marked = await api(`/v1/promises/${p.id}/mark`, { status: to });
         fill(status, marked.status, " (marked)");
         announce(`Promise ${p.id} marked ${marked.status}`);
         showError("");
@@ -39,7 +39,7 @@ async function loadPromises() {
   const params = new URLSearchParams();
   for (const name of ["status", "team", "agent"]) if (form.elements[name].value.trim()) params.set(name, form.elements[name].value.trim());
   try {
-    const data = await api(`/web/data/promises?${params}`);
+    const data = await api(`/v1/promises?${params}`);
     const label = form.elements.status.selectedOptions[0].textContent;
     $("promise-count").textContent = `${data.promises.length} promise(s) ${label}.`;
     fill($("promises"),
@@ -68,10 +68,11 @@ function incidentCard(i) {
 
 async function loadIncidents() {
   try {
-    const data = await api("/web/data/incidents?status=all");
+    const data = await api("/v1/incidents?status=all");
     fill($("incidents"), data.incidents.length ? el("div", { class: "cards" }, data.incidents.map(incidentCard)) : el("p", {}, "No incidents recorded."));
   } catch (error) {
-    showError(error.message);
+    // an agent's key reads promises but not incidents: say so where they would be
+    fill($("incidents"), el("p", { class: "error" }, error.message));
   }
 }
 
