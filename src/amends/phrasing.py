@@ -279,7 +279,7 @@ class Grammar:
         participle = self.is_past(nxt) and (not after or after in self.passive_next)
         if verb or participle or nxt in self.stops or nxt in self.not_finite_after:
             return phrase
-        if nxt in self.amount_followers or _PLURAL.match(nxt) or not nxt.isalpha():
+        if nxt in self.amount_followers or _PLURAL.match(nxt) or not nxt.replace("-", "").isalpha():
             return phrase
         return "a " + phrase
 
