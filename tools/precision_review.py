@@ -6,7 +6,8 @@
 (``labels/review/precision_reviews_earlier_ids.txt``), analyses them, and writes a review pack
 outside the repository (pool texts are not copied into it): ``brief.md`` (the protocol), one
 ``items_rK.jsonl`` per reviewer (id, customer, reply, findings as {n, label, text}: the label
-and the quoted span only, never amends' messages, codes or scores) and ``key.json`` (which rule
+and the quoted span only, never amends' messages, codes or scores; notes such as P001 are left
+out, since they claim no label) and ``key.json`` (which rule
 made each finding). Each reviewer, given only ``../shared/taxonomy.md``, the brief and their
 items, writes ``rK/verdicts.jsonl``: {"id", "verdicts": [{"n", "verdict": accept|reject,
 "why"}]}.
@@ -33,6 +34,7 @@ from amends.analyzer import Analyzer
 from amends.labelled import POOL_LABELLED, POOL_UNLABELLED, data_dir, validation_ids
 from amends.learned import load_model
 from amends.model import Config
+from amends.notes import NOTE
 
 ROOT = Path(__file__).resolve().parent.parent
 EARLIER = ROOT / "labels" / "review" / "precision_reviews_earlier_ids.txt"
@@ -92,7 +94,9 @@ def draw(out: Path, n: int, seed: int, reviewers: int) -> dict[str, Any]:
             for rid in chosen[k * share : (k + 1) * share]:
                 row = rows[rid]
                 report = analyzer.analyze(row["reply"], row.get("customer") or None)
-                spans = [f for f in report.findings if f.match is not None]
+                # a note (P001 vague-promise) is advice about a label, not a claim that the
+                # reply shows it: readers shown it as a follow_up finding rejected it as one
+                spans = [f for f in report.findings if f.match is not None and f.kind != NOTE]
                 key[rid] = [
                     {"n": i, "label": f.label, "code": f.code, "reviewer": f"r{k + 1}"}
                     for i, f in enumerate(spans, 1)
