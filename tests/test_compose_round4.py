@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from amends.compose import compose, compose_data
-from amends.incident import parse_incident
+from amends.incident import Incident, parse_incident
 from amends.phrasing import said
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -240,3 +240,29 @@ def test_set3_incidents_all_compose():
             assert not _defects(sentence), (row["id"], sentence)
         assert "What we're doing:" not in text
         assert "That's not the experience you deserve" not in text
+
+
+@pytest.mark.parametrize(
+    ("fields", "fact"),
+    [
+        # a named regulatory scheme promises nothing (M802 read "Guaranteed" as a promise)
+        (
+            {"compensation": "a £40 Guaranteed Standards payment"},
+            "£40 Guaranteed Standards payment",
+        ),
+        # what still works during an outage is no denial of the customer's problem (M510)
+        (
+            {"steps": ["Card payments and cash machines working as normal"]},
+            "Card payments and cash machines working as normal",
+        ),
+    ],
+)
+def test_real_facts_the_analyzer_once_misread_are_composed_not_refused(fields, fact):
+    incident = Incident(
+        problem="you couldn't log in to the app",
+        cause="ours",
+        cause_detail="an outage in our app",
+        **{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()},
+    )
+    draft = compose(incident, "email")
+    assert fact in draft.text

@@ -275,3 +275,17 @@ def test_a_model_finding_quotes_a_statement_rather_than_a_question_or_a_link():
     assert [f.match for f in found] == ["The modem gets a note from us."]
     only_questions = analyzer.analyze("Is the modem firmware from May? Is the modem on?")
     assert "remedy" in only_questions.labels  # no statement to quote: the label still stands
+
+
+def test_a_model_finding_never_quotes_a_sentence_the_label_s_rules_rule_out():
+    # the fourth review rejected "I've passed your lovely comments on" and "Aggiorna il
+    # commento se funziona" (update the review) quoted as the remedy: the remedy rules' exceptions
+    # say such sentences are no step, so the model quotes another sentence, or nothing
+    model = _one_label_model({"passed": 3.0, "comments": 3.0, "modem": 4.0})
+    assert _model_spans(model, "I've passed your lovely comments on. The modem is here.") == {
+        "remedy": "The modem is here."
+    }
+    assert _model_spans(model, "That's great Melissa! I've passed your lovely comments on :)") == {}
+    review = _one_label_model({"commento": 3.0, "provato": 4.0})
+    reply = "Hai provato con l'ultima versione? Aggiorna il commento se funziona."
+    assert _model_spans(review, reply) == {"remedy": "Hai provato con l'ultima versione?"}

@@ -6,7 +6,8 @@
 (``labels/review/precision_reviews_earlier_ids.txt``), analyses them, and writes a review pack
 outside the repository (pool texts are not copied into it): ``brief.md`` (the protocol), one
 ``items_rK.jsonl`` per reviewer (id, customer, reply, findings as {n, label, text}: the label
-and the quoted span only, never amends' messages, codes or scores) and ``key.json`` (which rule
+and the quoted span only, never amends' messages, codes or scores; notes such as P001 are left
+out, since they claim no label) and ``key.json`` (which rule
 made each finding). Each reviewer, given only ``../shared/taxonomy.md``, the brief and their
 items, writes ``rK/verdicts.jsonl``: {"id", "verdicts": [{"n", "verdict": accept|reject,
 "why"}]}.
@@ -32,7 +33,8 @@ from typing import Any
 from amends.analyzer import Analyzer
 from amends.labelled import POOL_LABELLED, POOL_UNLABELLED, data_dir, validation_ids
 from amends.learned import load_model
-from amends.model import Config
+from amends.model import Config, Finding, Report
+from amends.notes import NOTE
 
 ROOT = Path(__file__).resolve().parent.parent
 EARLIER = ROOT / "labels" / "review" / "precision_reviews_earlier_ids.txt"
@@ -67,6 +69,13 @@ def _ids(path: Path) -> set[str]:
     return {x.strip() for x in lines if x.strip() and not x.startswith("#")}
 
 
+def claims(report: Report) -> list[Finding]:
+    """The findings a reviewer judges: those that quote the reply and claim its label. A note
+    (P001 vague-promise) is advice about a label, not a claim that the reply shows it; the
+    fourth review showed it as a follow_up finding and readers rejected it as one."""
+    return [f for f in report.findings if f.match is not None and f.kind != NOTE]
+
+
 def draw(out: Path, n: int, seed: int, reviewers: int) -> dict[str, Any]:
     data = data_dir()
     if data is None:
@@ -91,8 +100,7 @@ def draw(out: Path, n: int, seed: int, reviewers: int) -> dict[str, Any]:
         with (out / f"items_r{k + 1}.jsonl").open("w", encoding="utf-8") as handle:
             for rid in chosen[k * share : (k + 1) * share]:
                 row = rows[rid]
-                report = analyzer.analyze(row["reply"], row.get("customer") or None)
-                spans = [f for f in report.findings if f.match is not None]
+                spans = claims(analyzer.analyze(row["reply"], row.get("customer") or None))
                 key[rid] = [
                     {"n": i, "label": f.label, "code": f.code, "reviewer": f"r{k + 1}"}
                     for i, f in enumerate(spans, 1)

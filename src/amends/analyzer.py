@@ -88,6 +88,10 @@ class Analyzer:
         # some detector can find, in order: both worked out once per combination
         self._labels: Memo[frozenset[str], tuple[str, ...]] = Memo(_in_taxonomy_order, _KEPT)
         self._missable: Memo[tuple[str, ...], tuple[str, ...]] = Memo(self._can_be_missing, _KEPT)
+        # per label, the exceptions of its detectors (those that read the normalised text):
+        # what the rules know is not the label, so the model does not quote it as the label
+        # either. Compiled on first use (the engine shares the compiled patterns).
+        self._ruled_out: Memo[str, tuple[re.Pattern[str], ...]] = Memo(self._exceptions_of, _KEPT)
         # what loading worked out about new patterns, kept for the next process's start-up
         save_pattern_facts()
 
@@ -111,7 +115,9 @@ class Analyzer:
         extra: list[Finding] = []
         if self.learned is not None:
             ordered = [label for label in LABELS if label in present]
-            extra, needed = self.learned.predict(doc, ordered, situation, customer_doc, found)
+            extra, needed = self.learned.predict(
+                doc, ordered, situation, customer_doc, found, self._ruled_out
+            )
             if needed is not None and needed != situation.failure and not present & _APOLOGY_SIGNS:
                 # the model read the case as a whole: whether anything called for an apology
                 situation = Situation(
@@ -187,6 +193,14 @@ class Analyzer:
                 situation.cause, situation.wait, True, situation.evidence, situation.first_contact
             )
         return found, present, situation
+
+    def _exceptions_of(self, label: str) -> tuple[re.Pattern[str], ...]:
+        return tuple(
+            pattern
+            for rule in self.all_rules
+            if rule.label == label and not rule.is_check and not rule.on_original
+            for pattern in rule.compiled_exceptions
+        )
 
     def _can_be_missing(self, expected: tuple[str, ...]) -> tuple[str, ...]:
         """The expected components some enabled detector can find, in taxonomy order."""

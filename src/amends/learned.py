@@ -21,7 +21,7 @@ import math
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -231,11 +231,14 @@ class LearnedModel:
         situation: Situation,
         customer: Document | None = None,
         found: Sequence[Finding] = (),
+        ruled_out: Mapping[str, Sequence[re.Pattern[str]]] | None = None,
     ) -> tuple[list[Finding], bool | None]:
         """Findings for the labels the model reads in the reply and the rules did not find,
         and whether the case called for an apology (None when the model cannot tell).
 
         The model only adds: what a rule found stands, with the rule's span and message.
+        ``ruled_out`` gives, per label, the rules' exceptions: a sentence one of them matches
+        is no span for that label.
         """
         values = self._bias.copy()
         self._add_words(values, words(doc.text), "")
@@ -253,7 +256,7 @@ class LearnedModel:
         ]
         findings: list[Finding] = []
         if added:
-            spans = self._spans(doc, [(i, m.label) for i, m, _ in added], found)
+            spans = self._spans(doc, [(i, m.label) for i, m, _ in added], found, ruled_out)
             for index, model, value in added:
                 span = spans.get(index)
                 if span is not None:
@@ -261,7 +264,11 @@ class LearnedModel:
         return findings, self.needed(values)
 
     def _spans(
-        self, doc: Document, added: Sequence[tuple[int, str]], found: Sequence[Finding]
+        self,
+        doc: Document,
+        added: Sequence[tuple[int, str]],
+        found: Sequence[Finding],
+        ruled_out: Mapping[str, Sequence[re.Pattern[str]]] | None = None,
     ) -> dict[int, tuple[int, int]]:
         """The sentence each added label quotes, by the label's model index; a label no
         sentence carries is left out (the model read the reply as a whole, and a finding needs
@@ -278,7 +285,9 @@ class LearnedModel:
         <link>" quoted as the remedy); then the weight. When the model adds several labels,
         each quotes a sentence of its own where another as fit is near enough in weight (the
         sentences shared out so the weights add up best): an acknowledgement and a step beside
-        it are two sentences, not one quoted twice."""
+        it are two sentences, not one quoted twice. A sentence a rule's exception for the label
+        matches is none of its candidates: readers rejected "I've passed your lovely comments
+        on" quoted as a remedy once the rules stopped reading it as one."""
         # per added label, where the rules found another label: starts in order, and the
         # furthest end so far, so a sentence's overlap is one bisection (a long text has
         # thousands of sentences and of findings)
@@ -309,6 +318,10 @@ class LearnedModel:
             long = sum(t not in _PLACEHOLDERS for t in tokens) >= MIN_SPAN_WORDS
             stated = LINK not in sentence and not sentence.rstrip().endswith("?")
             for index, label in added:
+                if ruled_out is not None and any(
+                    p.search(doc.text, start, end) for p in ruled_out[label]
+                ):
+                    continue
                 value = sum(
                     self.weights[f][index] * v for f, v in weighed.items() if f in self.weights
                 )
