@@ -295,7 +295,10 @@ def test_the_dashboard_renders_the_corpus_and_drills_down(page):  # type: ignore
         box = page.locator(f"#{chart}").bounding_box()
         assert box and box["width"] > 200 and box["height"] > 200
     assert "AmazonHelp" in page.locator("#table-groups").text_content()
-    assert "vague apology" in page.locator("#mistake-examples").inner_text()
+    examples = page.locator("#mistake-examples").inner_text()
+    assert "vague apology" in examples
+    # quoted examples read as quotes ("e.g. “Sorry for …”; “…”"), not as arrays joined by commas
+    assert "e.g. “" in examples and ",“," not in examples
     assert "billing" in page.locator("#recurring").inner_text()
     assert axe_violations(page) == []
     page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
