@@ -11,8 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from amends.server import Settings, create_app
-from amends.store import ensure_current, make_engine
+from amends.store import make_engine
 from amends.store.keys import create_key
+from amends.store.migrate import upgrade
 
 EVENT = json.loads(
     (Path(__file__).resolve().parent / "data" / "zendesk_comment_event.json").read_text("utf-8")
@@ -23,7 +24,7 @@ GROUP = EVENT["detail"]["group_id"]
 @pytest.fixture
 def api(store_url):
     engine = make_engine(store_url)
-    ensure_current(engine)
+    upgrade(engine)  # as `amends db upgrade` does; only a SQLite file upgrades by itself
     keys = {
         "team": create_key(engine, "lead", GROUP)[1],
         "other": create_key(engine, "lead", "elsewhere")[1],

@@ -9,8 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from amends.server import Settings, create_app
-from amends.store import ensure_current, make_engine
+from amends.store import make_engine
 from amends.store.keys import create_key
+from amends.store.migrate import upgrade
 
 DATA = Path(__file__).resolve().parent / "data"
 LOCAL = ("127.0.0.1", 50000)
@@ -23,7 +24,7 @@ def api(store_url):
     billing (ag-1), and the ledger's conversations imported (billing: c-1, c-3; support: c-2,
     c-4)."""
     engine = make_engine(store_url)
-    ensure_current(engine)
+    upgrade(engine)  # as `amends db upgrade` does; only a SQLite file upgrades by itself
     keys = {
         "admin": create_key(engine, "admin", None)[1],
         "billing": create_key(engine, "lead", "billing")[1],
@@ -51,6 +52,7 @@ def ids_by_external(client, key) -> dict[str, int]:
 
 
 def test_import_says_what_it_did(store_url):
+    upgrade(make_engine(store_url))
     client = TestClient(
         create_app(Settings(database_url=store_url)), raise_server_exceptions=False, client=LOCAL
     )
@@ -63,6 +65,7 @@ def test_import_says_what_it_did(store_url):
 
 
 def test_import_a_zendesk_export(store_url):
+    upgrade(make_engine(store_url))
     client = TestClient(
         create_app(Settings(database_url=store_url)), raise_server_exceptions=False, client=LOCAL
     )
