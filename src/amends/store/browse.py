@@ -71,7 +71,8 @@ def _summary(conversation: Conversation, messages: int, mean: float | None) -> d
         "subject": conversation.subject,
         "started_at": conversation.started_at.isoformat() if conversation.started_at else None,
         "messages": messages,
-        "mean_score": round(mean, 1) if mean is not None else None,
+        # PostgreSQL averages to a Decimal, SQLite to a float: JSON wants a float
+        "mean_score": round(float(mean), 1) if mean is not None else None,
     }
 
 
