@@ -408,14 +408,16 @@ def test_a_store_behind_the_newest_schema_is_not_imported_into(store_url):
         # only a new SQLite file is set up by itself
         done = amends_import(str(JSONL), "--db", store_url)
         assert done.exit_code == 2
-        assert "at revision none (empty), not 0004_api_keys; run `amends db upgrade` first" in (
-            done.output
+        assert (
+            "at revision none (empty), not 0005_practice_attempts; run `amends db upgrade` first"
+            in (done.output)
         )
     upgrade(engine, "0001_conversations")
     done = amends_import(str(JSONL), "--db", store_url)
     assert done.exit_code == 2
-    assert "at revision 0001_conversations, not 0004_api_keys; run `amends db upgrade` first" in (
-        done.output
+    assert (
+        "at revision 0001_conversations, not 0005_practice_attempts; run `amends db upgrade` first"
+        in (done.output)
     )
     assert counts(engine)["messages"] == 0
 

@@ -62,14 +62,18 @@ def test_migrations_are_named_and_chained():
         "0002_ledger",
         "0003_promise_ledger",
         "0004_api_keys",
+        "0005_practice_attempts",
     ]
-    assert head() == "0004_api_keys"
+    assert head() == "0005_practice_attempts"
 
 
 def test_migrations_go_up_and_down_and_up_again(store_url):
     engine = make_engine(store_url)
     assert current(engine) is None
     upgrade(engine)
+    assert current(engine) == "0005_practice_attempts"
+    assert tables(engine) == CORE | LEDGER | {"api_keys", "practice_attempts"}
+    downgrade(engine, "0004_api_keys")
     assert current(engine) == "0004_api_keys"
     assert tables(engine) == CORE | LEDGER | {"api_keys"}
     downgrade(engine, "0003_promise_ledger")
@@ -86,7 +90,7 @@ def test_migrations_go_up_and_down_and_up_again(store_url):
     upgrade(engine, "0001_conversations")
     assert tables(engine) == CORE
     upgrade(engine)
-    assert tables(engine) == CORE | LEDGER | {"api_keys"}
+    assert tables(engine) == CORE | LEDGER | {"api_keys", "practice_attempts"}
 
 
 def test_the_migrations_build_exactly_the_models_tables(store_url):
@@ -155,7 +159,9 @@ def test_a_new_sqlite_file_is_set_up_by_itself_but_another_database_must_be_upgr
             ensure_current(engine)
         upgrade(engine, "0001_conversations")
     # behind the newest: upgrading existing data is asked for, not done behind one's back
-    with pytest.raises(StoreError, match="at revision 0001_conversations, not 0004_api_keys"):
+    with pytest.raises(
+        StoreError, match="at revision 0001_conversations, not 0005_practice_attempts"
+    ):
         ensure_current(engine)
 
 
@@ -166,10 +172,10 @@ def amends_db(*args: str):
 def test_amends_db_upgrade_current_and_downgrade(store_url):
     done = amends_db("current", "--db", store_url)
     assert done.exit_code == 0, done.output
-    assert "at none (empty); newest 0004_api_keys (run `amends db upgrade`)" in done.output
+    assert "at none (empty); newest 0005_practice_attempts (run `amends db upgrade`)" in done.output
     done = amends_db("upgrade", "--db", store_url)
     assert done.exit_code == 0, done.output
-    assert done.output.strip().endswith(": at 0004_api_keys")
+    assert done.output.strip().endswith(": at 0005_practice_attempts")
     assert "up to date" in amends_db("current", "--db", store_url).output
     done = amends_db("downgrade", "0001_conversations", "--db", store_url)
     assert done.exit_code == 0, done.output
@@ -185,7 +191,7 @@ def test_amends_db_names_the_revisions_when_given_one_that_does_not_exist(tmp_pa
     assert "0009_nothing" in done.output
     assert (
         "revisions are 0001_conversations, 0002_ledger, 0003_promise_ledger, 0004_api_keys, "
-        "head or base" in done.output
+        "0005_practice_attempts, head or base" in done.output
     )
 
 

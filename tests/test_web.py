@@ -409,19 +409,29 @@ def test_practice_scores_an_attempt_and_keeps_progress(page):  # type: ignore[no
     assert axe_violations(page) == []
     page.screenshot(path=str(SHOTS / "practice.png"), full_page=True)
 
-    # progress is kept per agent across visits
+    # the open server's caller reads every team: the team table lists Robin's attempts
+    team = page.locator("#team-progress tbody tr", has_text="Robin")
+    team.first.wait_for()
+    assert "Charged twice" in team.first.inner_text()
+
+    # progress is kept per agent by the server, not in the browser: only the name is remembered
+    assert page.evaluate("Object.keys(localStorage)") == ["amends-practice-agent"]
     page.reload()
     page.locator("#progress tbody tr").first.wait_for()
     assert page.get_by_label("Your name").input_value() == "Robin"
     row = page.locator("#progress tbody tr", has_text="Charged twice")
     assert row.locator("td").nth(3).inner_text() == "yes"
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    page.get_by_label("Your name").fill("Robin")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#progress tbody tr')].some("
+        "r => r.textContent.includes('Charged twice') && r.cells[3].textContent === 'yes')"
+    )
     page.get_by_label("Your name").fill("Sasha")
-    assert (
-        page.locator("#progress tbody tr", has_text="Charged twice")
-        .locator("td")
-        .nth(1)
-        .inner_text()
-        == "0"
+    page.wait_for_function(
+        "[...document.querySelectorAll('#progress tbody tr')].some("
+        "r => r.textContent.includes('Charged twice') && r.cells[1].textContent === '0')"
     )
 
 

@@ -23,8 +23,13 @@ ROUTES = [
     ("GET", "/web/data/replies", None),
     ("GET", "/web/data/practice", None),
     ("POST", "/web/data/practice/billing-error", ATTEMPT),
+    ("GET", "/web/data/practice/team", None),
 ]
-LEADS_ONLY = [r for r in ROUTES if r[1] in ("/web/data/dashboard", "/web/data/replies")]
+LEADS_ONLY = [
+    r
+    for r in ROUTES
+    if r[1] in ("/web/data/dashboard", "/web/data/replies", "/web/data/practice/team")
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +47,8 @@ def keyed(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, dict[st
         "billing-admin": create_key(engine, "admin", "billing")[1],
         "support-lead": create_key(engine, "lead", "support")[1],
         "billing-agent": create_key(engine, "agent", "billing", "ag-1")[1],
+        "billing-agent-2": create_key(engine, "agent", "billing", "ag-2")[1],
+        "support-agent": create_key(engine, "agent", "support", "ag-9")[1],
         "revoked": revoked_secret,
     }
     client = TestClient(
@@ -98,6 +105,51 @@ def test_any_key_practises(keyed):
     assert scenarios.status_code == 200 and scenarios.json()["scenarios"]
     attempt = call(client, *ROUTES[3], keys["billing-agent"])
     assert attempt.status_code == 200 and attempt.json()["passed"] is False
+
+
+def test_practice_is_kept_for_the_keys_agent_and_read_by_their_teams_lead(keyed):
+    client, keys = keyed
+    scenario = "long-wait"
+    first = call(client, "POST", f"/web/data/practice/{scenario}", ATTEMPT, keys["billing-agent-2"])
+    assert first.status_code == 200
+    second = call(
+        client, "POST", f"/web/data/practice/{scenario}", ATTEMPT, keys["billing-agent-2"]
+    )
+    [mine] = second.json()["progress"]
+    assert (mine["agent"], mine["team"], mine["scenario"]) == ("ag-2", "billing", scenario)
+    assert (mine["attempts"], mine["passed"]) == (2, False)
+    assert mine["best"] == max(first.json()["score"], second.json()["score"])
+    # the agent reads it back; the name comes from the key, not from the request
+    seen = call(client, "GET", "/web/data/practice", None, keys["billing-agent-2"]).json()
+    assert seen["you"] == {"agent": "ag-2", "team": "billing", "role": "agent", "from_key": True}
+    assert seen["progress"] == [mine]
+    # another agent, of the same team or another, does not see it, nor may ask for it
+    for other in ("billing-agent", "support-agent"):
+        theirs = call(client, "GET", "/web/data/practice", None, keys[other]).json()
+        assert all(p["agent"] != "ag-2" for p in theirs["progress"])
+        asked = call(client, "GET", "/web/data/practice", None, keys[other], agent="ag-2")
+        assert asked.status_code == 403
+    posed = {"reply": "Sorry.", "agent": "ag-2"}
+    forged = call(client, "POST", f"/web/data/practice/{scenario}", posed, keys["support-agent"])
+    assert forged.status_code == 403
+    # billing's lead sees billing's agents; support's lead sees none of them
+    lead = call(client, "GET", "/web/data/practice/team", None, keys["billing-lead"]).json()
+    assert lead["team"] == "billing" and mine in lead["progress"]
+    assert {p["team"] for p in lead["progress"]} == {"billing"}
+    support = call(client, "GET", "/web/data/practice/team", None, keys["support-lead"]).json()
+    assert all(p["agent"] != "ag-2" for p in support["progress"])
+    everyone = call(client, "GET", "/web/data/practice/team", None, keys["admin"]).json()
+    assert mine in everyone["progress"]
+
+
+def test_an_attempt_without_a_key_is_401_and_not_kept(keyed):
+    client, keys = keyed
+    before = call(client, "GET", "/web/data/practice/team", None, keys["admin"]).json()
+    posed = {"reply": "Sorry.", "agent": "ag-2"}
+    refused = call(client, "POST", "/web/data/practice/long-wait", posed)
+    assert refused.status_code == 401 and code(refused) == "missing_key"
+    after = call(client, "GET", "/web/data/practice/team", None, keys["admin"]).json()
+    assert after == before
 
 
 @pytest.mark.parametrize("who", ["billing-lead", "billing-admin"])

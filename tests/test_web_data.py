@@ -151,8 +151,23 @@ def test_practice_routes(client):
     assert "example" not in first  # the model reply comes with the feedback, after an attempt
     empty = client.post(f"/web/data/practice/{first['id']}", json={"reply": "  "})
     assert empty.status_code == 422
-    result = client.post(f"/web/data/practice/{first['id']}", json={"reply": "Sorry."}).json()
+    assert scenarios["you"] == {"agent": None, "team": None, "role": "admin", "from_key": False}
+    assert scenarios["progress"] == []
+    # no keys: progress is kept under the name the page asks for, and it must be given
+    nameless = client.post(f"/web/data/practice/{first['id']}", json={"reply": "Sorry."})
+    assert nameless.status_code == 422
+    assert nameless.json()["error"]["where"] == "agent"
+    attempt = {"reply": "Sorry.", "agent": " Open Ola "}
+    result = client.post(f"/web/data/practice/{first['id']}", json=attempt).json()
     assert result["passed"] is False and result["example"]
+    [mine] = result["progress"]
+    assert (mine["agent"], mine["team"], mine["scenario"]) == ("Open Ola", None, first["id"])
+    assert (mine["attempts"], mine["best"], mine["passed"]) == (1, result["score"], False)
+    again = client.get("/web/data/practice", params={"agent": "Open Ola"}).json()
+    assert again["you"]["agent"] == "Open Ola" and again["progress"] == [mine]
+    assert client.get("/web/data/practice", params={"agent": "Somebody"}).json()["progress"] == []
+    everyone = client.get("/web/data/practice/team").json()  # the open API reads every team
+    assert mine in everyone["progress"]
 
 
 def _luminance(hex_colour: str) -> float:

@@ -304,3 +304,20 @@ class ApiKey(Base):
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PracticeAttempt(Base):
+    """One scored attempt at a practice scenario, by the agent of the key that sent it (or, on
+    a server without keys, the name the Practice page asked for). A lead reads their team's."""
+
+    __tablename__ = "practice_attempts"
+    __table_args__ = (Index("ix_practice_attempts_team_agent", "team", "agent_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(255))
+    # None: no team (a key without one, or a server without keys)
+    team: Mapped[str | None] = mapped_column(String(255))
+    scenario_id: Mapped[str] = mapped_column(String(64))
+    score: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
