@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .cli_store import DatabaseOpt
+from .cli_store import DatabaseOpt, current_store
 from .cli_store import SummaryFormat as OutFormat  # text or json, as every store command
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
     from .store.incidents import IncidentView
@@ -47,20 +46,6 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _engine(database: str | None) -> Engine:
-    """The store, reachable and at the newest revision, or exit status 2 saying why."""
-    from .store import StoreError, ensure_current, make_engine
-    from .store.db import check_reachable
-
-    try:
-        engine = make_engine(database)
-        check_reachable(engine)
-        ensure_current(engine)
-    except StoreError as exc:
-        raise _fail(str(exc)) from exc
-    return engine
-
-
 @contextmanager
 def _session(database: str | None, write: bool = True) -> Iterator[Session]:
     """A session on the store, committed when the command succeeds; the incident's errors
@@ -69,7 +54,7 @@ def _session(database: str | None, write: bool = True) -> Iterator[Session]:
     from .store.db import session_factory, transaction
     from .store.incidents import IncidentError
 
-    factory = session_factory(_engine(database))
+    factory = session_factory(current_store(database))
     try:
         if write:
             with transaction(factory) as session:
@@ -346,7 +331,7 @@ def categorize_command(
         return
     from .store.categorize import categorize_store, category_counts
 
-    engine = _engine(database)
+    engine = current_store(database)
     categorize_store(engine)
     counts = category_counts(engine)
     _emit(

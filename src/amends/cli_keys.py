@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .cli_store import DatabaseOpt
+from .cli_store import DatabaseOpt, current_store
 from .cli_store import SummaryFormat as OutFormat
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    pass
 
 keys_app = typer.Typer(
     name="keys",
@@ -32,17 +32,6 @@ class Role(StrEnum):
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"amends: {message}", err=True)
     return typer.Exit(2)
-
-
-def _store(database: str | None) -> Engine:
-    from .store import StoreError, ensure_current, make_engine
-
-    try:
-        engine = make_engine(database)
-        ensure_current(engine)
-    except StoreError as exc:
-        raise _fail(str(exc)) from exc
-    return engine
 
 
 @keys_app.command("create")
@@ -64,7 +53,7 @@ def create_command(
     from .store.keys import ApiKeyError, create_key
 
     try:
-        info, secret = create_key(_store(database), role.value, team, agent, note)
+        info, secret = create_key(current_store(database), role.value, team, agent, note)
     except ApiKeyError as exc:
         raise _fail(str(exc)) from exc
     if fmt is OutFormat.json:
@@ -89,7 +78,7 @@ def list_command(
     """List the keys (never their secrets): id, prefix, role, team, agent, made, revoked."""
     from .store.keys import list_keys
 
-    keys = list_keys(_store(database))
+    keys = list_keys(current_store(database))
     if fmt is OutFormat.json:
         typer.echo(json.dumps([k.to_dict() for k in keys], indent=2))
         return
@@ -121,7 +110,7 @@ def revoke_command(
     from .store.keys import ApiKeyError, revoke_key
 
     try:
-        info = revoke_key(_store(database), key)
+        info = revoke_key(current_store(database), key)
     except ApiKeyError as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"revoked key {info.id} ({info.prefix}, {info.role}, team {info.team or '*'})")

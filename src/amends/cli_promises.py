@@ -13,12 +13,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .cli_store import DatabaseOpt
+from .cli_store import DatabaseOpt, open_store
 from .cli_store import SummaryFormat as OutFormat  # text or json, as every store command
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from .store.ledger import LedgerEntry
 
 promises_app = typer.Typer(
@@ -134,15 +132,6 @@ def _now(value: str | None) -> datetime | None:
         ) from exc
 
 
-def _engine(database: str | None) -> Engine:
-    from .store import StoreError, make_engine
-
-    try:
-        return make_engine(database)
-    except StoreError as exc:
-        raise _fail(str(exc)) from exc
-
-
 @promises_app.command("list")
 def list_command(
     due: Annotated[
@@ -173,7 +162,7 @@ def list_command(
     from .store.ledger import list_promises
 
     when = _now(now)
-    engine = _engine(database)
+    engine = open_store(database)
     try:
         entries = list_promises(engine, due.value, agent=agent, team=team, now=when, tz=tz)
     except (StoreError, ValueError) as exc:
@@ -218,7 +207,7 @@ def mark_command(
     from .store import StoreError
     from .store.ledger import mark
 
-    engine = _engine(database)
+    engine = open_store(database)
     try:
         entry = mark(engine, promise_id, status.value)
     except StoreError as exc:
@@ -243,7 +232,7 @@ def refresh_command(
     from .store.ledger import refresh
 
     when = _now(now)
-    engine = _engine(database)
+    engine = open_store(database)
     try:
         done = refresh(engine, when, tz)
     except (StoreError, ValueError) as exc:
@@ -283,7 +272,7 @@ def conversation_check(
     from .store import StoreError
     from .store.ledger import check_conversation, message_names
 
-    engine = _engine(database)
+    engine = open_store(database)
     try:
         name, findings = check_conversation(engine, conversation)
     except StoreError as exc:

@@ -56,13 +56,29 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _engine(database: str | None) -> Engine:
+def open_store(database: str | None) -> Engine:
+    """The store's engine, or exit status 2 saying why (the commands that migrate or check it
+    themselves)."""
     from .store import StoreError, make_engine
 
     try:
         return make_engine(database)
     except StoreError as exc:
         raise _fail(str(exc)) from exc
+
+
+def current_store(database: str | None) -> Engine:
+    """The store, reachable and at the newest revision, or exit status 2 saying why."""
+    from .store import StoreError, ensure_current
+    from .store.db import check_reachable
+
+    engine = open_store(database)
+    try:
+        check_reachable(engine)
+        ensure_current(engine)
+    except StoreError as exc:
+        raise _fail(str(exc)) from exc
+    return engine
 
 
 @db_app.command("upgrade")
@@ -73,7 +89,7 @@ def db_upgrade(
     """Migrate the store up to REVISION (default: the newest)."""
     from .store import StoreError, current, upgrade
 
-    engine = _engine(database)
+    engine = open_store(database)
     try:
         upgrade(engine, revision)
         typer.echo(f"{engine.url.render_as_string(hide_password=True)}: at {current(engine)}")
@@ -89,7 +105,7 @@ def db_downgrade(
     """Migrate the store down to REVISION (base removes every table amends made)."""
     from .store import StoreError, current, downgrade
 
-    engine = _engine(database)
+    engine = open_store(database)
     try:
         downgrade(engine, revision)
         at = current(engine) or "base (no tables)"
@@ -103,7 +119,7 @@ def db_current(database: DatabaseOpt = None) -> None:
     """Print the store's revision and the newest this amends knows."""
     from .store import StoreError, current, head
 
-    engine = _engine(database)
+    engine = open_store(database)
     try:
         at = current(engine)
     except StoreError as exc:
@@ -165,7 +181,7 @@ def import_command(
         as_zone(tz)
     except ValueError as exc:
         raise _fail(f"--tz: {exc}") from exc
-    engine = _engine(database)
+    engine = open_store(database)
     console = Console(stderr=True, highlight=False)
     bar = Progress(
         "[progress.description]{task.description}",
